@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cnh test guest: main. Parses the command line
+ *   cnh.tests=serial,rtc,memory,acpi,smp,reboot  scenarios, run in order
+ *   cnh.mem=<bytes> cnh.cpus=<n> cnh.time=<unix seconds>  expectations
+ * prints one "TEST <name> PASS|FAIL <detail>" line per scenario on COM1,
+ * then "ALL TESTS DONE" and powers off through ACPI.
+ */
+#include "acpi.h"
+#include "boot.h"
+#include "memory.h"
+#include "rtc.h"
+#include "serial.h"
+#include "smp.h"
+
+/* CMOS NVRAM bytes (bank 0, clear of time and memory registers). */
+#define REBOOT_MARKER_LO 0x70
+#define REBOOT_MARKER_HI 0x71
+#define REBOOT_MAGIC_LO 0xc7
+#define REBOOT_MAGIC_HI 0x4e
+
+#define DETAIL_MAX 384
+
+struct guest {
+	struct boot_info bi;
+	struct acpi_info ai;
+	bool acpi_ok;
+	char acpi_err[128];
+	bool have_mem, have_cpus, have_time;
+	uint64_t mem, cpus, time;
+};
+
+void guest_main(unsigned int mode, uint64_t info) __noreturn;
+
+static void report(const char *name, size_t len, bool pass, const char *detail)
+{
+	printf("TEST %.*s %s %s\n", (int)len, name, pass ? "PASS" : "FAIL", detail);
+}
+
+static bool name_is(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && !memcmp(name, want, len);
+}
+
+static bool reboot_marker_present(void)
+{
+	return cmos_read(REBOOT_MARKER_LO) == REBOOT_MAGIC_LO &&
+	       cmos_read(REBOOT_MARKER_HI) == REBOOT_MAGIC_HI;
+}
+
+static void reboot_marker_clear(void)
+{
+	cmos_write(REBOOT_MARKER_LO, 0);
+	cmos_write(REBOOT_MARKER_HI, 0);
+}
+
+/* First boot: set the marker and reset; returns only if the reset failed. */
+static void reboot_request(struct guest *g, char *detail, size_t size)
+{
+	cmos_write(REBOOT_MARKER_LO, REBOOT_MAGIC_LO);
+	cmos_write(REBOOT_MARKER_HI, REBOOT_MAGIC_HI);
+	if (!reboot_marker_present()) {
+		snprintf(detail, size, "CMOS NVRAM 0x%x-0x%x does not hold the marker",
+			 REBOOT_MARKER_LO, REBOOT_MARKER_HI);
+		return;
+	}
+	printf("TEST reboot-request PASS rebooting\n");
+	acpi_reset(&g->ai, detail, size);
+	reboot_marker_clear();
+}
+
+static void run_one(struct guest *g, const char *name, size_t len)
+{
+	char detail[DETAIL_MAX];
+	bool pass = false;
+
+	detail[0] = '\0';
+	if (name_is(name, len, "serial")) {
+		pass = serial_selftest(detail, sizeof(detail));
+	} else if (name_is(name, len, "rtc")) {
+		pass = rtc_selftest(g->have_time, g->time, detail, sizeof(detail));
+	} else if (name_is(name, len, "memory")) {
+		pass = memory_selftest(&g->bi, g->have_mem, g->mem, detail, sizeof(detail));
+	} else if (name_is(name, len, "acpi")) {
+		if (g->acpi_ok)
+			pass = acpi_selftest(&g->ai, g->have_cpus, g->cpus, detail,
+					     sizeof(detail));
+		else
+			snprintf(detail, sizeof(detail), "%s", g->acpi_err);
+	} else if (name_is(name, len, "smp")) {
+		if (g->acpi_ok)
+			pass = smp_selftest(&g->ai, g->have_cpus, g->cpus, detail,
+					    sizeof(detail));
+		else
+			snprintf(detail, sizeof(detail), "%s", g->acpi_err);
+	} else if (name_is(name, len, "reboot")) {
+		reboot_request(g, detail, sizeof(detail));
+	} else {
+		snprintf(detail, sizeof(detail), "unknown scenario");
+	}
+	report(name, len, pass, detail);
+}
+
+/* Next comma-separated item of the list; false at the end. */
+static bool list_next(const char **cursor, const char *end, const char **ret, size_t *ret_len)
+{
+	const char *p = *cursor, *start;
+
+	if (p >= end)
+		return false;
+	start = p;
+	while (p < end && *p != ',')
+		p++;
+	*ret = start;
+	*ret_len = (size_t)(p - start);
+	*cursor = p < end ? p + 1 : p;
+	return true;
+}
+
+static void run_tests(struct guest *g)
+{
+	const char *list, *end, *cur, *name;
+	size_t len, nlen;
+	bool second_boot = reboot_marker_present();
+	bool has_reboot = false;
+
+	if (!boot_cmdline_get(&g->bi, "cnh.tests", &list, &len)) {
+		printf("cnh-test-guest: no cnh.tests= on the command line\n");
+		return;
+	}
+	end = list + len;
+	for (cur = list; list_next(&cur, end, &name, &nlen);)
+		has_reboot |= name_is(name, nlen, "reboot");
+	if (second_boot && !has_reboot) {
+		printf("cnh-test-guest: clearing stale reboot marker\n");
+		reboot_marker_clear();
+		second_boot = false;
+	}
+
+	for (cur = list; list_next(&cur, end, &name, &nlen);) {
+		if (!nlen)
+			continue;
+		if (second_boot) {
+			/* Scenarios before "reboot" ran on the first boot. */
+			if (name_is(name, nlen, "reboot")) {
+				reboot_marker_clear();
+				second_boot = false;
+				printf("TEST reboot PASS second boot\n");
+			}
+			continue;
+		}
+		run_one(g, name, nlen);
+	}
+}
+
+void guest_main(unsigned int mode, uint64_t info)
+{
+	static struct guest g;
+	char err[128];
+
+	serial_init();
+	if (!boot_parse(mode, info, &g.bi, err, sizeof(err))) {
+		printf("cnh-test-guest: booted via %s with unusable boot info: %s\n",
+		       g.bi.mode_name, err);
+		halt_forever();
+	}
+	printf("cnh-test-guest: booted via %s cmdline=\"%s\"\n", g.bi.mode_name,
+	       g.bi.cmdline);
+
+	g.have_mem = boot_cmdline_u64(&g.bi, "cnh.mem", &g.mem);
+	g.have_cpus = boot_cmdline_u64(&g.bi, "cnh.cpus", &g.cpus);
+	g.have_time = boot_cmdline_u64(&g.bi, "cnh.time", &g.time);
+	g.acpi_ok = acpi_init(&g.bi, &g.ai, g.acpi_err, sizeof(g.acpi_err));
+
+	run_tests(&g);
+
+	printf("ALL TESTS DONE\n");
+	if (!g.acpi_ok) {
+		printf("TEST poweroff FAIL %s\n", g.acpi_err);
+		halt_forever();
+	}
+	acpi_poweroff(&g.ai, err, sizeof(err));
+	printf("TEST poweroff FAIL %s\n", err);
+	halt_forever();
+}
