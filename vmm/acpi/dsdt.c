@@ -15,13 +15,11 @@
  *   }
  *   Name (_S5_, Package { ACPI_SLP_TYP_S5, 0, 0, 0 })
  */
-#include "vmm/acpi/tables.h"
-#include "vmm/layout.h"
-
 #include <stdio.h>
 
-/* Bit in the GED GDAT register for each event. */
-#define GED_EVENT_POWER_BUTTON 0x1
+#include "devices/ged.h" /* GED_EVENT_* bits of the GDAT register */
+#include "vmm/acpi/tables.h"
+#include "vmm/layout.h"
 
 static void dsdt_pci0(struct aml *a, const struct acpi_config *cfg)
 {
@@ -102,9 +100,12 @@ static void dsdt_ged(struct aml *a)
 	dev = aml_device_begin(a, "GED_");
 	aml_name_string(a, "_HID", "ACPI0013");
 	aml_name_int(a, "_UID", 0);
-	/* Edge-triggered like Cloud Hypervisor's GED: the VMM pulses the line. */
+	/*
+	 * Level, active high: devices/ged.c holds the line up from ged_notify()
+	 * until _EVT reads GDAT (Cloud Hypervisor pulses an edge instead).
+	 */
 	aml_init(&res);
-	aml_res_interrupt(&res, AML_IRQ_CONSUMER | AML_IRQ_EDGE, IRQ_GED);
+	aml_res_interrupt(&res, AML_IRQ_CONSUMER, IRQ_GED);
 	aml_name(a, "_CRS");
 	aml_resource_template(a, &res);
 	aml_fini(&res);

@@ -453,7 +453,7 @@ static void check_dsdt_source(const char *dsl, const struct acpi_config *cfg)
 		"EisaId (\"PNP0C0C\")",
 		"Device (GED)",
 		"\"ACPI0013\"",
-		"Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )\n"
+		"Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive, ,, )\n"
 		"                {\n                    0x00000005,",
 		"OperationRegion (GDST, SystemMemory, 0xFEB00000, 0x10)",
 		"GDAT,   32",
