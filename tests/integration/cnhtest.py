@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Helpers for cnh's integration tests: run cnh with the test guest and
+collect the `TEST <name> PASS|FAIL <detail>` lines it prints on the serial
+port. Each test script is one meson test; exit 77 means skipped."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+SKIP = 77
+TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)\s*(.*)$")
+
+
+def need_kvm():
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        print("SKIP: /dev/kvm is not accessible")
+        sys.exit(SKIP)
+
+
+class Run:
+    def __init__(self, proc, out, err, elapsed):
+        self.code = proc.returncode
+        self.out = out
+        self.err = err
+        self.elapsed = elapsed
+        self.results = {}
+        for line in out.splitlines():
+            m = TEST_LINE.match(line.strip())
+            if m:
+                self.results.setdefault(m.group(1), []).append((m.group(2), m.group(3)))
+
+    def show(self):
+        print("---- cnh exit %d after %.1fs ----" % (self.code, self.elapsed))
+        print("---- serial ----\n" + self.out)
+        print("---- stderr ----\n" + self.err)
+
+
+def run_cnh(cnh, args, timeout=300, stdin=subprocess.DEVNULL):
+    start = time.monotonic()
+    proc = subprocess.Popen([cnh] + args, stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, errors="replace")
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate()
+        r = Run(proc, out, err, time.monotonic() - start)
+        r.show()
+        fail("cnh did not finish within %ds" % timeout)
+    return Run(proc, out, err, time.monotonic() - start)
+
+
+def guest_cmdline(tests, mem, cpus, extra=""):
+    return "cnh.tests=%s cnh.mem=%d cnh.cpus=%d cnh.time=%d %s" % (
+        ",".join(tests), mem, cpus, int(time.time()), extra)
+
+
+failures = []
+
+
+def check(cond, what):
+    print("%s: %s" % ("ok" if cond else "FAILED", what))
+    if not cond:
+        failures.append(what)
+
+
+def fail(what):
+    print("FAILED: " + what)
+    sys.exit(1)
+
+
+def finish():
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        sys.exit(1)
+    print("all checks passed")
+    sys.exit(0)

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "vmm/config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/opts.h"
+#include "vmm/layout.h"
+
+enum {
+	OPT_KERNEL = 256,
+	OPT_INITRAMFS,
+	OPT_CMDLINE,
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_SERIAL,
+	OPT_LOG_LEVEL,
+	OPT_KVM_DEVICE,
+};
+
+static const struct option config_long_options[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initramfs", required_argument, NULL, OPT_INITRAMFS },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+const char *config_usage(void)
+{
+	return "Usage: cnh [OPTIONS]\n"
+	       "cnh, a cloud native hypervisor: boots a KVM virtual machine.\n"
+	       "\n"
+	       "  --kernel PATH            bzImage (64-bit boot protocol) or vmlinux ELF with a PVH note\n"
+	       "  --initramfs PATH         initial ramdisk\n"
+	       "  --cmdline STRING         kernel command line\n"
+	       "  --cpus boot=N            number of vCPUs (default 1)\n"
+	       "  --memory size=SIZE[,hugepages=on|off]\n"
+	       "                           guest RAM, e.g. 512M or 2G (default 512M); memfd backed,\n"
+	       "                           shared so that vhost-user back-ends can map it\n"
+	       "  --serial tty|pty|off|file=PATH|socket=PATH\n"
+	       "                           where the 16550 UART (COM1, ttyS0) goes (default tty)\n"
+	       "  --log-level error|warn|info|debug\n"
+	       "  -v, --verbose            same as --log-level debug\n"
+	       "  --kvm-device PATH        KVM device node (default /dev/kvm)\n"
+	       "  -h, --help               this text\n"
+	       "  -V, --version            version\n"
+	       "\n"
+	       "The VM powers off with exit status 0; a guest crash (triple fault, emulation\n"
+	       "failure) prints the vCPU registers and exits with status 1.\n";
+}
+
+static int config_cpus(const char *s, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct opts o;
+	uint64_t n = 1;
+	const char *bad;
+	int r;
+
+	if (opts_parse(s, &o) < 0) {
+		snprintf(err, errlen, "--cpus: cannot parse '%s'", s);
+		return -EINVAL;
+	}
+	r = opts_get_u64(&o, "boot", &n);
+	if (r == -EINVAL || r == -ERANGE || (r == 0 && (n < 1 || n > LAYOUT_MAX_VCPUS))) {
+		snprintf(err, errlen, "--cpus: boot must be 1..%d, got '%s'", LAYOUT_MAX_VCPUS,
+			 opts_get(&o, "boot"));
+		r = -EINVAL;
+		goto out;
+	}
+	bad = opts_unused(&o);
+	if (bad) {
+		snprintf(err, errlen, "--cpus: unknown parameter '%s'", bad);
+		r = -EINVAL;
+		goto out;
+	}
+	cfg->cpus_boot = (unsigned int)n;
+	r = 0;
+out:
+	opts_fini(&o);
+	return r;
+}
+
+static int config_memory(const char *s, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct opts o;
+	uint64_t size = cfg->mem_size;
+	bool huge = false;
+	const char *bad;
+	int r;
+
+	if (opts_parse(s, &o) < 0) {
+		snprintf(err, errlen, "--memory: cannot parse '%s'", s);
+		return -EINVAL;
+	}
+	r = opts_get_size(&o, "size", &size);
+	if (r == -EINVAL || r == -ERANGE) {
+		snprintf(err, errlen, "--memory: bad size '%s'", opts_get(&o, "size"));
+		r = -EINVAL;
+		goto out;
+	}
+	if (size < CONFIG_MIN_MEMORY) {
+		snprintf(err, errlen, "--memory: size must be at least %llu MiB",
+			 (unsigned long long)(CONFIG_MIN_MEMORY >> 20));
+		r = -EINVAL;
+		goto out;
+	}
+	if (!IS_ALIGNED(size, MiB(1))) {
+		snprintf(err, errlen, "--memory: size must be a multiple of 1 MiB");
+		r = -EINVAL;
+		goto out;
+	}
+	r = opts_get_bool(&o, "hugepages", &huge);
+	if (r == -EINVAL) {
+		snprintf(err, errlen, "--memory: hugepages must be on or off, got '%s'",
+			 opts_get(&o, "hugepages"));
+		goto out;
+	}
+	if (huge && !IS_ALIGNED(size, MiB(2))) {
+		snprintf(err, errlen, "--memory: with hugepages=on size must be a multiple of 2 MiB");
+		r = -EINVAL;
+		goto out;
+	}
+	bad = opts_unused(&o);
+	if (bad) {
+		snprintf(err, errlen, "--memory: unknown parameter '%s'", bad);
+		r = -EINVAL;
+		goto out;
+	}
+	cfg->mem_size = size;
+	cfg->hugepages = huge;
+	r = 0;
+out:
+	opts_fini(&o);
+	return r;
+}
+
+int config_parse(int argc, char **argv, struct vm_config *ret, enum config_result *ret_action,
+		 char *err, size_t errlen)
+{
+	struct vm_config cfg = {
+		.cpus_boot = 1,
+		.mem_size = CONFIG_DEFAULT_MEMORY,
+		.log_level = LOG_LVL_INFO,
+	};
+	const char *serial = "tty";
+	int c, r;
+
+	/* getopt keeps state in globals: reset it so the parser can run twice (tests). */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hvV", config_long_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL:
+			cfg.kernel = optarg;
+			break;
+		case OPT_INITRAMFS:
+			cfg.initramfs = optarg;
+			break;
+		case OPT_CMDLINE:
+			if (strlen(optarg) > CONFIG_MAX_CMDLINE) {
+				snprintf(err, errlen, "--cmdline: longer than %d bytes", CONFIG_MAX_CMDLINE);
+				return -EINVAL;
+			}
+			cfg.cmdline = optarg;
+			break;
+		case OPT_CPUS:
+			r = config_cpus(optarg, &cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_MEMORY:
+			r = config_memory(optarg, &cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_SERIAL:
+			serial = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_parse_level(optarg, &cfg.log_level) < 0) {
+				snprintf(err, errlen, "--log-level: expected error|warn|info|debug, got '%s'",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_KVM_DEVICE:
+			cfg.kvm_path = optarg;
+			break;
+		case 'v':
+			cfg.log_level = LOG_LVL_DEBUG;
+			break;
+		case 'h':
+			*ret_action = CONFIG_HELP;
+			return 0;
+		case 'V':
+			*ret_action = CONFIG_VERSION;
+			return 0;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (!cfg.kernel) {
+		snprintf(err, errlen, "--kernel is required (see --help)");
+		return -EINVAL;
+	}
+	r = console_parse(serial, &cfg.serial, err, errlen);
+	if (r < 0)
+		return r;
+	*ret = cfg;
+	*ret_action = CONFIG_RUN;
+	return 0;
+}
+
+void config_fini(struct vm_config *cfg)
+{
+	(void)cfg;
+}
