@@ -96,6 +96,30 @@ Test(bzimage, place)
 	cr_expect(strstr(err, "not relocatable"), "%s", err);
 }
 
+static uint16_t bz_get16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t bz_get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t bz_get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 Test(bzimage, build_params)
 {
 	struct synth_bz o = synth_bz_default();
@@ -109,7 +133,6 @@ Test(bzimage, build_params)
 	struct bp_boot_params *bp = malloc(sizeof(*bp));
 	struct bzimage_info bz;
 	uint8_t *raw = (uint8_t *)bp;
-	uint64_t rsdp;
 
 	cr_assert_eq(bz_parse(&o, &bz, NULL, 0), 0);
 	memset(bp, 0xaa, sizeof(*bp));
@@ -118,16 +141,15 @@ Test(bzimage, build_params)
 	cr_expect_eq(memcmp(raw + 0x202, "HdrS", 4), 0);
 	cr_expect_eq(raw[0x210], 0xff, "type_of_loader");
 	cr_expect_eq(raw[0x211], BP_LOADED_HIGH | BP_CAN_USE_HEAP);
-	cr_expect_eq(*(uint16_t *)(raw + 0x224), BZIMAGE_HEAP_END);
-	cr_expect_eq(*(uint32_t *)(raw + 0x228), LAYOUT_CMDLINE);
-	cr_expect_eq(*(uint32_t *)(raw + 0x218), 0x1234000);
-	cr_expect_eq(*(uint32_t *)(raw + 0x21c), 0x5678);
-	memcpy(&rsdp, raw + 0x70, 8);
-	cr_expect_eq(rsdp, LAYOUT_ACPI_START);
+	cr_expect_eq(bz_get16(raw + 0x224), BZIMAGE_HEAP_END);
+	cr_expect_eq(bz_get32(raw + 0x228), LAYOUT_CMDLINE);
+	cr_expect_eq(bz_get32(raw + 0x218), 0x1234000);
+	cr_expect_eq(bz_get32(raw + 0x21c), 0x5678);
+	cr_expect_eq(bz_get64(raw + 0x70), LAYOUT_ACPI_START);
 	cr_expect_eq(raw[0x1e8], 2, "e820_entries");
-	cr_expect_eq(*(uint64_t *)(raw + 0x2d0 + 20), 0x100000);
-	cr_expect_eq(*(uint64_t *)(raw + 0x2d0 + 28), MiB(63));
-	cr_expect_eq(*(uint32_t *)(raw + 0x2d0 + 36), E820_RAM);
+	cr_expect_eq(bz_get64(raw + 0x2d0 + 20), 0x100000);
+	cr_expect_eq(bz_get64(raw + 0x2d0 + 28), MiB(63));
+	cr_expect_eq(bz_get32(raw + 0x2d0 + 36), E820_RAM);
 	cr_expect_eq(raw[0x1ef], 0, "sentinel");
 	cr_expect_eq(raw[0x0], 0, "rest zeroed");
 
