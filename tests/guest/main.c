@@ -155,7 +155,7 @@ static void run_tests(struct guest *g)
 
 void guest_main(unsigned int mode, uint64_t info)
 {
-	static struct guest g;
+	struct guest g = { 0 }; /* ~8 KiB; the boot stack is 64 KiB */
 	char err[128];
 
 	serial_init();

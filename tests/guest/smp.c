@@ -70,7 +70,7 @@ static bool smp_wake(uint64_t lapic, uint32_t id, char *detail, size_t size)
 bool smp_selftest(const struct acpi_info *ai, bool have_cpus, uint64_t cpus,
 		  char *detail, size_t size)
 {
-	static uint32_t ids[ACPI_MAX_CPUS];
+	uint32_t ids[ACPI_MAX_CPUS];
 	size_t tramp_len = (size_t)(trampoline_end - trampoline_start);
 	uint64_t apic_base, lapic, start, elapsed;
 	uint32_t bsp, expected, done;
