@@ -2,6 +2,7 @@
 /*
  * cnh test guest: main. Parses the command line
  *   cnh.tests=serial,rtc,memory,acpi,smp,reboot  scenarios, run in order
+ *             (also echo, hang and triplefault, for the VMM's own tests)
  *   cnh.mem=<bytes> cnh.cpus=<n> cnh.time=<unix seconds>  expectations
  * prints one "TEST <name> PASS|FAIL <detail>" line per scenario on COM1,
  * then "ALL TESTS DONE" and powers off through ACPI.
@@ -69,6 +70,44 @@ static void reboot_request(struct guest *g, char *detail, size_t size)
 	reboot_marker_clear();
 }
 
+/*
+ * "echo": read one line from COM1's receiver (polled, no interrupts) and
+ * report it, so the host can check that console input reaches the guest.
+ */
+static bool echo_line(char *detail, size_t size)
+{
+	char line[64];
+	size_t n = 0;
+
+	printf("cnh-test-guest: echo: waiting for a line on COM1\n");
+	for (;;) {
+		char c;
+
+		while (!(inb(0x3f8 + 5) & 0x01))
+			__asm__ volatile("pause");
+		c = (char)inb(0x3f8);
+		if (c == '\r' || c == '\n')
+			break;
+		if (n < sizeof(line) - 1)
+			line[n++] = c;
+	}
+	line[n] = '\0';
+	snprintf(detail, size, "got '%s'", line);
+	return n > 0;
+}
+
+/* "triplefault": an exception with an empty IDT; the VMM must report it. */
+static void triple_fault(void)
+{
+	static const struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) empty_idt = { 0, 0 };
+
+	printf("cnh-test-guest: triple fault now\n");
+	__asm__ volatile("cli; lidt %0; ud2" : : "m"(empty_idt));
+}
+
 static void run_one(struct guest *g, const char *name, size_t len)
 {
 	char detail[DETAIL_MAX];
@@ -95,6 +134,15 @@ static void run_one(struct guest *g, const char *name, size_t len)
 			snprintf(detail, sizeof(detail), "%s", g->acpi_err);
 	} else if (name_is(name, len, "reboot")) {
 		reboot_request(g, detail, sizeof(detail));
+	} else if (name_is(name, len, "echo")) {
+		pass = echo_line(detail, sizeof(detail));
+	} else if (name_is(name, len, "hang")) {
+		/* Halted with interrupts off: only the VMM can end this (SIGTERM). */
+		printf("TEST hang PASS halting\n");
+		halt_forever();
+	} else if (name_is(name, len, "triplefault")) {
+		triple_fault();
+		snprintf(detail, sizeof(detail), "still running after the fault");
 	} else {
 		snprintf(detail, sizeof(detail), "unknown scenario");
 	}
