@@ -200,6 +200,14 @@ Test(post, records_writes)
 	p->ops->read(p, 0, &v, 1);
 	cr_assert_eq(v, 0x43);
 	cr_assert_eq(post_last(NULL, NULL), 0);
+	for (unsigned int size = 1; size <= 8; size *= 2) {
+		uint64_t w = ~0ULL;
+
+		p->ops->read(p, 0, &w, size);
+		p->ops->read(p, 1, &w, size);
+		p->ops->write(p, 1, &w, size);
+	}
+	cr_assert_eq(post_last(p, NULL), 0x43, "writes past the port are ignored");
 	device_destroy(p);
 }
 

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 
 #include "devices/serial.h"
 #include "tests/fakes/fake_dev_ctx.h"
@@ -358,5 +359,38 @@ Test(console, pty_mode)
 	for (int i = 0; i < 64; i++)
 		console_tx(c, junk, sizeof(junk));
 	console_free(c);
+	ev_loop_destroy(loop);
+}
+
+Test(console, tty_raw_mode_restored)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct console_config cfg = { .mode = CONSOLE_TTY };
+	struct console *c;
+	struct termios t;
+	int master, slave, saved_in;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(master, 0);
+	cr_assert_eq(grantpt(master), 0);
+	cr_assert_eq(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(slave, 0);
+	saved_in = dup(STDIN_FILENO);
+	cr_assert_geq(dup2(slave, STDIN_FILENO), 0);
+	cr_assert_eq(tcgetattr(STDIN_FILENO, &t), 0);
+	cr_assert(t.c_lflag & ICANON, "a new pty starts cooked");
+
+	cr_assert_eq(console_new(&cfg, loop, &c), 0);
+	cr_assert_eq(tcgetattr(STDIN_FILENO, &t), 0);
+	cr_assert_eq(t.c_lflag & (ICANON | ECHO | ISIG), 0, "raw while running");
+	cr_assert(t.c_oflag & OPOST, "output processing kept");
+	console_free(c);
+	cr_assert_eq(tcgetattr(STDIN_FILENO, &t), 0);
+	cr_assert(t.c_lflag & ICANON, "restored at free");
+
+	dup2(saved_in, STDIN_FILENO);
+	close(slave);
+	close(master);
 	ev_loop_destroy(loop);
 }

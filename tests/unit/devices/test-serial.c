@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include "devices/serial.h"
@@ -295,4 +297,42 @@ Test(serial, no_irq_line_is_fine)
 	d2->ops->read(d2, SERIAL_IIR, &v, 1);
 	cr_assert_eq(v, SERIAL_IIR_THRI);
 	serial_free(s2);
+}
+
+#define STRESS_BYTES 5000
+
+static void *stress_feeder(void *arg)
+{
+	struct serial *sp = arg;
+	unsigned int sent = 0;
+
+	while (sent < STRESS_BYTES) {
+		uint8_t b = (uint8_t)(sent * 31);
+
+		if (serial_rx(sp, &b, 1) == 1)
+			sent++;
+		else
+			sched_yield();
+	}
+	return NULL;
+}
+
+Test(serial, rx_from_another_thread_keeps_order)
+{
+	pthread_t th;
+	unsigned int got = 0;
+
+	wr(SERIAL_FCR, SERIAL_FCR_ENABLE);
+	wr(SERIAL_IER, SERIAL_IER_RDI);
+	cr_assert_eq(pthread_create(&th, NULL, stress_feeder, s), 0);
+	while (got < STRESS_BYTES) {
+		if (rd(SERIAL_LSR) & SERIAL_LSR_DR) {
+			uint8_t b = rd(SERIAL_RBR);
+
+			cr_assert_eq(b, (uint8_t)(got * 31), "byte %u", got);
+			got++;
+		}
+	}
+	pthread_join(th, NULL);
+	cr_assert_not(fake_irq_level(&f, GSI), "drained: line low");
 }
