@@ -39,7 +39,9 @@ MARKER = "CNH-LINUX-INIT-OK"
 CPUS = 2
 KERNEL_META = "linux-image-cloud-amd64"
 BUSYBOX_PKG = "busybox-static"
-CMDLINE = "console=ttyS0 reboot=k panic=1 rdinit=/init"
+# earlyprintk: the decompressor and early boot report progress, so a hang
+# shows where it stopped.
+CMDLINE = "console=ttyS0 earlyprintk=ttyS0 reboot=k panic=1 rdinit=/init"
 
 INIT_SCRIPT = f"""#!/bin/sh
 /bin/busybox mount -t proc proc /proc
