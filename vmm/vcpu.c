@@ -74,7 +74,7 @@ static int vcpu_set_msrs(struct vcpu *vcpu)
 static int vcpu_set_fpu_lapic(struct vcpu *vcpu)
 {
 	struct kvm_fpu fpu;
-	struct kvm_lapic_state lapic;
+	struct kvm_lapic_state lapic = { 0 };
 
 	x86_regs_boot_fpu(&fpu);
 	if (ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0)
