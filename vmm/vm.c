@@ -20,6 +20,13 @@
 
 #define TAG "vmm"
 
+/* devices/ cannot include vmm/layout.h: keep its copies of the ACPI registers in step. */
+_Static_assert(ACPI_PM_REG_SLEEP_CONTROL == ACPI_PM_SLEEP_CONTROL, "sleep control offset");
+_Static_assert(ACPI_PM_REG_SLEEP_STATUS == ACPI_PM_SLEEP_STATUS, "sleep status offset");
+_Static_assert(ACPI_PM_REG_RESET == ACPI_PM_RESET, "reset register offset");
+_Static_assert(ACPI_PM_RESET_VALUE == ACPI_RESET_VALUE, "reset value");
+_Static_assert(ACPI_PM_SLP_TYP_S5 == ACPI_SLP_TYP_S5, "S5 sleep type");
+
 /* ---- interrupt lines and platform events, as seen by devices/ ---- */
 
 static void vmm_irq_set_level(struct irq_line *line, bool level)
@@ -258,15 +265,18 @@ static int vmm_create_devices(struct vmm *vmm, char *err, size_t errlen)
 		snprintf(err, errlen, "serial console: %s", strerror(-r));
 		return r;
 	}
-	r = serial_new(&vmm->ctx, IRQ_SERIAL_COM1, console_tx, vmm->console, &vmm->serial);
-	if (r < 0)
-		goto nomem;
-	vmm_track_device(vmm, serial_device(vmm->serial));
-	console_attach(vmm->console, vmm->serial);
-	r = vmm_add_device(vmm, &vmm->pio, PORT_SERIAL_COM1, PORT_SERIAL_LEN, serial_device(vmm->serial),
-			   err, errlen);
-	if (r < 0)
-		return r;
+	/* --serial off: no UART at all, as in Cloud Hypervisor; null keeps it and drops output. */
+	if (cfg->serial.mode != CONSOLE_OFF) {
+		r = serial_new(&vmm->ctx, IRQ_SERIAL_COM1, console_tx, vmm->console, &vmm->serial);
+		if (r < 0)
+			goto nomem;
+		vmm_track_device(vmm, serial_device(vmm->serial));
+		console_attach(vmm->console, vmm->serial);
+		r = vmm_add_device(vmm, &vmm->pio, PORT_SERIAL_COM1, PORT_SERIAL_LEN,
+				   serial_device(vmm->serial), err, errlen);
+		if (r < 0)
+			return r;
+	}
 
 	r = rtc_new(&vmm->ctx, low, cfg->mem_size - low, NULL, &dev);
 	if (r < 0)
@@ -283,7 +293,7 @@ static int vmm_create_devices(struct vmm *vmm, char *err, size_t errlen)
 	r = vmm_add_device(vmm, &vmm->pio, PORT_I8042_DATA, 1, dev, err, errlen);
 	if (r < 0)
 		return r;
-	r = vmm_add_device(vmm, &vmm->pio, PORT_I8042_CMD, 1, dev, err, errlen);
+	r = vmm_add_device(vmm, &vmm->pio, PORT_I8042_CMD, 1, i8042_cmd_device(dev), err, errlen);
 	if (r < 0)
 		return r;
 

@@ -58,6 +58,9 @@ static void reboot_marker_clear(void)
 /* First boot: set the marker and reset; returns only if the reset failed. */
 static void reboot_request(struct guest *g, char *detail, size_t size)
 {
+	const char *how;
+	size_t how_len;
+
 	cmos_write(REBOOT_MARKER_LO, REBOOT_MAGIC_LO);
 	cmos_write(REBOOT_MARKER_HI, REBOOT_MAGIC_HI);
 	if (!reboot_marker_present()) {
@@ -66,6 +69,14 @@ static void reboot_request(struct guest *g, char *detail, size_t size)
 		return;
 	}
 	printf("TEST reboot-request PASS rebooting\n");
+	if (boot_cmdline_get(&g->bi, "cnh.reboot", &how, &how_len) && how_len == 5 &&
+	    memcmp(how, "i8042", 5) == 0) {
+		/* Pulse the reset line through the keyboard controller. */
+		outb(0x64, 0xfe);
+		snprintf(detail, size, "i8042 reset command had no effect");
+		reboot_marker_clear();
+		return;
+	}
 	acpi_reset(&g->ai, detail, size);
 	reboot_marker_clear();
 }

@@ -20,12 +20,13 @@ ap.add_argument("--mem", type=int, default=128, help="MiB")
 ap.add_argument("--tests", default="serial,rtc,memory,acpi,smp")
 ap.add_argument("--serial-mode", default="tty", choices=["tty", "file", "socket"])
 ap.add_argument("--timeout", type=int, default=300)
+ap.add_argument("--extra", default="", help="more guest command line")
 a = ap.parse_args()
 
 t.need_kvm()
 tests = a.tests.split(",")
 mem = a.mem << 20
-cmdline = t.guest_cmdline(tests, mem, a.cpus)
+cmdline = t.guest_cmdline(tests, mem, a.cpus, a.extra)
 args = ["--kernel", a.image, "--cmdline", cmdline, "--cpus", "boot=%d" % a.cpus,
         "--memory", "size=%dM" % a.mem]
 
