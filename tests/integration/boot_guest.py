@@ -21,6 +21,7 @@ ap.add_argument("--tests", default="serial,rtc,memory,acpi,smp")
 ap.add_argument("--serial-mode", default="tty", choices=["tty", "file", "socket"])
 ap.add_argument("--timeout", type=int, default=300)
 ap.add_argument("--extra", default="", help="more guest command line")
+ap.add_argument("--hugepages", action="store_true", help="back RAM with 2 MiB hugepages")
 a = ap.parse_args()
 
 t.need_kvm()
@@ -28,7 +29,9 @@ tests = a.tests.split(",")
 mem = a.mem << 20
 cmdline = t.guest_cmdline(tests, mem, a.cpus, a.extra)
 args = ["--kernel", a.image, "--cmdline", cmdline, "--cpus", "boot=%d" % a.cpus,
-        "--memory", "size=%dM" % a.mem]
+        "--memory", "size=%dM%s" % (a.mem, ",hugepages=on" if a.hugepages else "")]
+if a.hugepages:
+    t.reserve_hugepages(a.mem // 2)
 
 tmp = tempfile.mkdtemp(prefix="cnh-test-")
 if a.serial_mode == "tty":

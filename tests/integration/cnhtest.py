@@ -20,6 +20,30 @@ def need_kvm():
         sys.exit(SKIP)
 
 
+def hugepages_free():
+    with open("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") as f:
+        return int(f.read())
+
+
+def reserve_hugepages(n):
+    """Make sure n free 2 MiB hugepages exist, growing the pool if needed;
+    skip the test when the host cannot provide them."""
+    try:
+        free = hugepages_free()
+        if free < n:
+            path = "/proc/sys/vm/nr_hugepages"
+            total = int(open(path).read())
+            with open(path, "w") as f:
+                f.write(str(total + n - free))
+            free = hugepages_free()
+    except OSError as e:
+        print("SKIP: cannot reserve 2 MiB hugepages: %s" % e)
+        sys.exit(SKIP)
+    if free < n:
+        print("SKIP: only %d free 2 MiB hugepages, need %d" % (free, n))
+        sys.exit(SKIP)
+
+
 class Run:
     def __init__(self, proc, out, err, elapsed):
         self.code = proc.returncode

@@ -72,6 +72,17 @@ except subprocess.TimeoutExpired:
     p.kill()
     t.check(False, "SIGTERM: cnh did not stop within 10 s")
 
+# 2b. hugepages=on really backs guest RAM with 2 MiB pages.
+t.reserve_hugepages(32)
+p = start(["hang"], "--memory", "size=64M,hugepages=on")
+out = read_until(p.stdout, r"TEST hang PASS")
+smaps = open("/proc/%d/smaps" % p.pid).read()
+sizes = [int(re.search(r"^Size:\s+(\d+) kB", b, re.M).group(1)) for b in re.split(r"\n(?=[0-9a-f]+-)", smaps)
+         if "KernelPageSize:     2048 kB" in b]
+t.check(sum(sizes) >= 64 * 1024, "hugepages: 64 MiB of 2 MiB-page mappings in cnh (%s kB)" % sizes)
+p.send_signal(signal.SIGTERM)
+p.communicate(timeout=10)
+
 # 3. Console input from stdin reaches the guest's UART receiver.
 p = start(["echo"], stdin=subprocess.PIPE)
 out = read_until(p.stdout, r"waiting for a line")
