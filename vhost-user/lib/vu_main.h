@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What every cnh vhost-user daemon shares: the back-end program conventions
+ * of vhost-user.rst (--socket-path, --fd, --print-capabilities) plus
+ * --log-level, --help and --version, and a runner serving one front-end at
+ * a time on a libev loop until SIGTERM/SIGINT. No daemonizing.
+ *
+ *	static const struct vu_main_opt blk_opts[] = {
+ *		{ "path", "FILE", "disk image", blk_opt_path },
+ *		{ "readonly", NULL, "refuse writes", blk_opt_readonly },
+ *	};
+ *	static const struct vu_main_info info = { .prog = "cnh-blk", .type = "block",
+ *		.summary = "vhost-user block device", .opts = blk_opts,
+ *		.nopts = ARRAY_SIZE(blk_opts) };
+ *
+ *	int main(int argc, char **argv) {
+ *		struct vu_main_args a;
+ *		int r = vu_main_parse(&info, &blk, argc, argv, &a);
+ *		if (r) return r > 0 ? 0 : 1;
+ *		... open the image ...
+ *		struct vu_main_dev md = { &blk.vu, &blk_ops, 1, 256, NULL, NULL };
+ *		return vu_main_run(&a, NULL, &md) ? 1 : 0;
+ *	}
+ */
+#ifndef CNH_VHOST_USER_LIB_VU_MAIN_H
+#define CNH_VHOST_USER_LIB_VU_MAIN_H
+
+#include <ev.h>
+#include <stddef.h>
+
+#include "vhost-user/lib/vu.h"
+
+#define VU_MAIN_MAX_OPTS 32
+
+/* A daemon-specific long option. */
+struct vu_main_opt {
+	const char *name;  /* without "--" */
+	const char *arg;   /* argument name shown by --help ("FILE"); NULL: a flag */
+	const char *help;
+	/* arg is NULL for flags. 0 or -errno with a one-line message in err. */
+	int (*parse)(void *ctx, const char *arg, char *err, size_t err_len);
+};
+
+struct vu_main_info {
+	const char *prog;              /* "cnh-blk": log ident, --help, --version */
+	const char *summary;           /* one line for --help */
+	const char *type;              /* --print-capabilities "type" ("block", "net", "fs", ...) */
+	const char *const *features;   /* --print-capabilities "features", NULL-terminated; may be NULL */
+	const struct vu_main_opt *opts; /* daemon options, at most VU_MAIN_MAX_OPTS */
+	unsigned int nopts;
+};
+
+struct vu_main_args {
+	const char *socket_path; /* --socket-path PATH, or NULL */
+	int fd;                  /* --fd N, or -1 */
+};
+
+/*
+ * Parse the command line; daemon options go to their parse(ctx, ...).
+ * Exactly one of --socket-path / --fd is required unless an informational
+ * option was given. Returns 0: run; 1: something was printed (help,
+ * version, capabilities), exit 0; -EINVAL: a usage error was printed on
+ * stderr, exit 1.
+ */
+int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **argv,
+		  struct vu_main_args *ret) __must_check;
+
+/* The device vu_main_run serves: dev is re-initialized for every connection. */
+struct vu_main_dev {
+	struct vu_dev *dev;
+	const struct vu_dev_ops *ops;
+	unsigned int num_queues;
+	uint16_t max_queue_size;
+	/* Optional, after vu_dev_init / before vu_dev_fini of each connection. */
+	int (*connected)(struct vu_dev *dev);
+	void (*disconnected)(struct vu_dev *dev);
+};
+
+/*
+ * Serve front-ends on loop (NULL: libev's default loop): with
+ * --socket-path listen and accept one at a time, the next after each
+ * disconnect; with --fd serve that one connection. Returns 0 on
+ * SIGTERM/SIGINT or when the --fd connection ends, -errno (logged) when
+ * the socket cannot be set up.
+ */
+int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md) __must_check;
+
+#endif
