@@ -57,10 +57,23 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
-/* MMIO through a volatile pointer; the first 4 GiB are identity mapped. */
+/*
+ * MMIO through a volatile pointer; the first 4 GiB are identity mapped,
+ * anything above needs paging_map_uncached() first.
+ */
 static inline uint32_t mmio_read32(uint64_t addr)
 {
 	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+static inline uint16_t mmio_read16(uint64_t addr)
+{
+	return *(volatile uint16_t *)(uintptr_t)addr;
+}
+
+static inline uint8_t mmio_read8(uint64_t addr)
+{
+	return *(volatile uint8_t *)(uintptr_t)addr;
 }
 
 static inline void mmio_write32(uint64_t addr, uint32_t v)
@@ -89,6 +102,18 @@ static inline uint64_t rdtsc(void)
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Full barrier: ring stores before the notify write, used index before its entries. */
+static inline void mb(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+/* Compiler barrier (x86 keeps stores in order, and loads in order). */
+static inline void barrier(void)
+{
+	__asm__ volatile("" ::: "memory");
 }
 
 static inline void cpu_relax(void)

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * cnh test guest: main. Parses the command line
- *   cnh.tests=serial,rtc,memory,acpi,smp,reboot  scenarios, run in order
- *             (also echo, hang and triplefault, for the VMM's own tests)
+ *   cnh.tests=serial,rtc,memory,acpi,smp,pci,blk,blk-hostile,reboot
+ *             scenarios, run in order (also echo, hang and triplefault,
+ *             for the VMM's own tests)
  *   cnh.mem=<bytes> cnh.cpus=<n> cnh.time=<unix seconds>  expectations
+ *   cnh.pci=<n>  virtio functions expected on bus 0
+ *   cnh.blk.seed=<n> cnh.blk.queues=<n> cnh.blk.sectors=<n> cnh.blk.ro=1
+ *   cnh.blk.index=<n> cnh.blk.strict=0  virtio-blk scenario parameters (see blk.h)
  * prints one "TEST <name> PASS|FAIL <detail>" line per scenario on COM1,
  * then "ALL TESTS DONE" and powers off through ACPI.
  */
 #include "acpi.h"
+#include "blk.h"
 #include "boot.h"
 #include "memory.h"
+#include "pci.h"
 #include "rtc.h"
 #include "serial.h"
 #include "smp.h"
@@ -29,6 +35,11 @@ struct guest {
 	char acpi_err[128];
 	bool have_mem, have_cpus, have_time;
 	uint64_t mem, cpus, time;
+	struct pci_info pci;
+	int64_t expect_virtio; /* cnh.pci, -1 if absent */
+	struct blk_opts blk;
+	struct virtio_vectors vv;
+	bool vv_ready;
 };
 
 void guest_main(unsigned int mode, uint64_t info) __noreturn;
@@ -119,6 +130,45 @@ static void triple_fault(void)
 	__asm__ volatile("cli; lidt %0; ud2" : : "m"(empty_idt));
 }
 
+/* End of the highest e820 RAM range below 4 GiB (scratch for hostile DMA tests). */
+static uint64_t ram_end_below_4g(const struct boot_info *bi)
+{
+	uint64_t top = 0;
+
+	for (unsigned int i = 0; i < bi->e820_count; i++) {
+		const struct e820_entry *e = &bi->e820[i];
+		uint64_t end = e->addr + e->size;
+
+		if (e->type == E820_RAM && end > e->addr && end <= GiB(4) && end > top)
+			top = end;
+	}
+	return top;
+}
+
+static void parse_blk_opts(struct guest *g)
+{
+	uint64_t v;
+
+	g->expect_virtio = boot_cmdline_u64(&g->bi, "cnh.pci", &v) ? (int64_t)v : -1;
+	boot_cmdline_u64(&g->bi, "cnh.blk.seed", &g->blk.seed);
+	if (!boot_cmdline_u64(&g->bi, "cnh.blk.queues", &g->blk.queues))
+		g->blk.queues = 1;
+	boot_cmdline_u64(&g->bi, "cnh.blk.index", &g->blk.index);
+	g->blk.have_sectors = boot_cmdline_u64(&g->bi, "cnh.blk.sectors", &g->blk.sectors);
+	g->blk.ro = boot_cmdline_u64(&g->bi, "cnh.blk.ro", &v) && v;
+	g->blk.lenient = boot_cmdline_u64(&g->bi, "cnh.blk.strict", &v) && !v;
+	g->blk.ram_end = ram_end_below_4g(&g->bi);
+}
+
+static struct virtio_vectors *guest_vectors(struct guest *g)
+{
+	if (!g->vv_ready) {
+		virtio_vectors_init(&g->vv);
+		g->vv_ready = true;
+	}
+	return &g->vv;
+}
+
 static void run_one(struct guest *g, const char *name, size_t len)
 {
 	char detail[DETAIL_MAX];
@@ -143,6 +193,13 @@ static void run_one(struct guest *g, const char *name, size_t len)
 					    sizeof(detail));
 		else
 			snprintf(detail, sizeof(detail), "%s", g->acpi_err);
+	} else if (name_is(name, len, "pci")) {
+		pass = pci_selftest(&g->pci, g->expect_virtio, detail, sizeof(detail));
+	} else if (name_is(name, len, "blk")) {
+		pass = blk_selftest(&g->pci, guest_vectors(g), &g->blk, detail, sizeof(detail));
+	} else if (name_is(name, len, "blk-hostile")) {
+		pass = blk_hostile_selftest(&g->pci, guest_vectors(g), &g->blk, detail,
+					    sizeof(detail));
 	} else if (name_is(name, len, "reboot")) {
 		reboot_request(g, detail, sizeof(detail));
 	} else if (name_is(name, len, "echo")) {
@@ -230,6 +287,8 @@ void guest_main(unsigned int mode, uint64_t info)
 	g.have_cpus = boot_cmdline_u64(&g.bi, "cnh.cpus", &g.cpus);
 	g.have_time = boot_cmdline_u64(&g.bi, "cnh.time", &g.time);
 	g.acpi_ok = acpi_init(&g.bi, &g.ai, g.acpi_err, sizeof(g.acpi_err));
+	pci_init(g.acpi_ok ? &g.ai : NULL, &g.pci);
+	parse_blk_opts(&g);
 
 	run_tests(&g);
 
