@@ -173,6 +173,21 @@ static bool blk_open(const struct pci_info *pi, struct virtio_vectors *vv,
 			 o->index, VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_BLOCK);
 		return false;
 	}
+	if (o->bar64) {
+		/* Development aid: force the 64-bit BARs high to exercise on-demand paging. */
+		uint64_t at = o->bar64;
+
+		for (unsigned int i = 0; i + 1 < PCI_NUM_BARS; i++) {
+			struct pci_bar bar;
+
+			if (pci_bar_probe(&fn, i, &bar) == 2 && bar.size) {
+				at = (at + bar.size - 1) & ~(bar.size - 1);
+				if (pci_bar_move64(&fn, i, at))
+					at += bar.size;
+				i++;
+			}
+		}
+	}
 	if (!virtio_pci_probe(&b->vp, &fn, b->detail, b->size))
 		return false;
 	if (!b->vp.device) {

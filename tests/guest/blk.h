@@ -23,6 +23,7 @@ struct blk_opts {
 	uint64_t sectors;     /* cnh.blk.sectors: expected capacity */
 	bool ro;              /* cnh.blk.ro=1: expect a read-only disk */
 	bool lenient;         /* cnh.blk.strict=0: blk-hostile accepts status OK everywhere */
+	uint64_t bar64;       /* cnh.blk.bar64=<addr>: first move 64-bit BARs there (paging test) */
 	uint64_t ram_end;     /* end of the highest e820 RAM range below 4 GiB */
 };
 

@@ -154,6 +154,7 @@ static void parse_blk_opts(struct guest *g)
 	if (!boot_cmdline_u64(&g->bi, "cnh.blk.queues", &g->blk.queues))
 		g->blk.queues = 1;
 	boot_cmdline_u64(&g->bi, "cnh.blk.index", &g->blk.index);
+	boot_cmdline_u64(&g->bi, "cnh.blk.bar64", &g->blk.bar64);
 	g->blk.have_sectors = boot_cmdline_u64(&g->bi, "cnh.blk.sectors", &g->blk.sectors);
 	g->blk.ro = boot_cmdline_u64(&g->bi, "cnh.blk.ro", &v) && v;
 	g->blk.lenient = boot_cmdline_u64(&g->bi, "cnh.blk.strict", &v) && !v;

@@ -191,6 +191,21 @@ unsigned int pci_bar_probe(const struct pci_fn *f, unsigned int i, struct pci_ba
 	return slots;
 }
 
+bool pci_bar_move64(const struct pci_fn *f, unsigned int i, uint64_t addr)
+{
+	uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
+	uint16_t cmd = pci_read16(f, PCI_COMMAND);
+	struct pci_bar b;
+
+	if (pci_bar_probe(f, i, &b) != 2 || !b.size || (addr & (b.size - 1)))
+		return false;
+	pci_write16(f, PCI_COMMAND, cmd & (uint16_t)~PCI_COMMAND_MEMORY);
+	pci_write32(f, off, (uint32_t)addr | (pci_read32(f, off) & ~PCI_BAR_MEM_MASK));
+	pci_write32(f, off + 4, (uint32_t)(addr >> 32));
+	pci_write16(f, PCI_COMMAND, cmd);
+	return true;
+}
+
 uint8_t pci_find_cap(const struct pci_fn *f, uint8_t id, uint8_t after)
 {
 	uint8_t ptr;

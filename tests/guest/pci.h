@@ -61,6 +61,8 @@ void pci_write16(const struct pci_fn *f, uint16_t off, uint16_t v);
  * sizing). Returns the BAR slots it occupies (2 for a 64-bit BAR, else 1).
  */
 unsigned int pci_bar_probe(const struct pci_fn *f, unsigned int i, struct pci_bar *ret);
+/* Reprogram 64-bit memory BAR i to addr (decoding off meanwhile); false if not one. */
+bool pci_bar_move64(const struct pci_fn *f, unsigned int i, uint64_t addr);
 /*
  * Offset of the first capability with this id after 'after' (0: from the
  * start of the list), or 0. Bounded and loop-safe.
