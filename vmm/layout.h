@@ -22,6 +22,7 @@
  *   0xfec0_0000  IOAPIC
  *   0xfee0_0000  LAPIC
  *   0x1_0000_0000 RAM continues above 4 GiB (size - 3 GiB)
+ *   max(RAM end rounded up to 1 GiB, 64 GiB): 64-bit PCI MMIO window (64 GiB)
  */
 #ifndef CNH_VMM_LAYOUT_H
 #define CNH_VMM_LAYOUT_H
@@ -55,6 +56,19 @@
 #define LAYOUT_LAPIC_START 0xfee00000ULL
 #define LAYOUT_RAM_64BIT_START 0x100000000ULL
 
+/*
+ * 64-bit BARs: a 64 GiB window from 64 GiB, or from the end of RAM rounded up
+ * to 1 GiB when RAM reaches past 64 GiB. It ends at or above 128 GiB, inside
+ * the 39 physical address bits of any x86_64 host cnh targets.
+ */
+#define LAYOUT_PCI_MMIO64_MIN_START 0x1000000000ULL
+#define LAYOUT_PCI_MMIO64_SIZE 0x1000000000ULL
+
+static inline uint64_t layout_pci_mmio64_start(uint64_t ram_end)
+{
+	return MAX(ALIGN_UP(ram_end, GiB(1)), LAYOUT_PCI_MMIO64_MIN_START);
+}
+
 /* KVM's TSS (3 pages) and identity-map page just below the IOAPIC. */
 #define LAYOUT_KVM_TSS 0xfeffd000ULL
 #define LAYOUT_KVM_IDENTITY_MAP 0xfeffc000ULL
@@ -68,6 +82,8 @@
 #define IRQ_RTC 8
 #define PORT_I8042_DATA 0x60
 #define PORT_I8042_CMD 0x64
+#define PORT_PCI_CONFIG 0xcf8 /* CONFIG_ADDRESS 0xcf8, CONFIG_DATA 0xcfc-0xcff */
+#define PORT_PCI_CONFIG_LEN 8
 #define PORT_POST 0x80 /* boot progress / timestamps; writes are recorded, not errors */
 
 /*

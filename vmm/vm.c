@@ -17,6 +17,9 @@
 #include "vmm/acpi/acpi.h"
 #include "vmm/console.h"
 #include "vmm/layout.h"
+#include "vmm/pci/pci.h"
+#include "vmm/pci/pci_kvm.h"
+#include "vmm/pci/virtio_pci.h"
 
 #define TAG "vmm"
 
@@ -82,6 +85,19 @@ void vmm_post_event(struct vmm *vmm, enum vmm_event ev)
 
 /* ---- one boot of the machine ---- */
 
+/* vCPUs stopped: unplug the functions (device reset, fds unbound), then the root. */
+static void vm_teardown_pci(struct vm *vm)
+{
+	for (unsigned int i = VMM_MAX_VIRTIO_DEVS; i-- > 0;) {
+		virtio_pci_free(vm->vpci[i]);
+		vm->vpci[i] = NULL;
+	}
+	pci_root_free(vm->pci);
+	vm->pci = NULL;
+	pci_kvm_free(vm->pci_hv);
+	vm->pci_hv = NULL;
+}
+
 static void vm_free(struct vm *vm)
 {
 	if (!vm)
@@ -92,6 +108,7 @@ static void vm_free(struct vm *vm)
 			vcpu_fini(&vm->vcpus[i]);
 		free(vm->vcpus);
 	}
+	vm_teardown_pci(vm);
 	kvm_close(&vm->kvm);
 	gm_fini(&vm->mem);
 	free(vm);
@@ -123,6 +140,54 @@ static int vm_setup_memory(struct vm *vm, const struct vm_config *cfg, char *err
 	return 0;
 }
 
+/* Plug vmm->virtio_devs[n] in at 00:(n+1).0. */
+static int vm_add_virtio(struct vm *vm, unsigned int n, char *err, size_t errlen)
+{
+	struct virtio_dev *dev = vm->vmm->virtio_devs[n];
+	int r;
+
+	r = virtio_pci_new(vm->pci, n + 1, dev, &vm->pci_hv->hv, &vm->mem, &vm->vpci[n]);
+	if (r < 0)
+		snprintf(err, errlen, "virtio device %s at PCI slot %u: %s", dev->name ? dev->name : "?",
+			 n + 1, strerror(-r));
+	return r;
+}
+
+static int vm_setup_pci(struct vm *vm, char *err, size_t errlen)
+{
+	struct vmm *vmm = vm->vmm;
+	struct pci_root_config pcfg = {
+		.ecam_base = LAYOUT_PCI_ECAM_START,
+		.ecam_size = LAYOUT_PCI_ECAM_SIZE,
+		.pio_base = PORT_PCI_CONFIG,
+		.mmio32_base = LAYOUT_PCI_MMIO32_START,
+		.mmio32_size = LAYOUT_PCI_MMIO32_SIZE,
+		.mmio64_base = layout_pci_mmio64_start(gm_high_end(&vm->mem)),
+		.mmio64_size = LAYOUT_PCI_MMIO64_SIZE,
+	};
+	int r;
+
+	vm->mmio64_base = pcfg.mmio64_base;
+	r = pci_kvm_new(vm->kvm.vm_fd, &vm->pci_hv);
+	if (r < 0)
+		goto fail;
+	r = pci_root_new(&pcfg, &vm->pci);
+	if (r < 0)
+		goto fail;
+	r = pci_root_attach(vm->pci, &vmm->mmio, &vmm->pio);
+	if (r < 0)
+		goto fail;
+	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++) {
+		r = vm_add_virtio(vm, i, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "PCI set-up: %s", strerror(-r));
+	return r;
+}
+
 static int vm_setup_firmware(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct acpi_config acfg = {
@@ -132,6 +197,8 @@ static int vm_setup_firmware(struct vm *vm, const struct vm_config *cfg, char *e
 		.bus_end = 255,
 		.mmio32_base = LAYOUT_PCI_MMIO32_START,
 		.mmio32_size = LAYOUT_PCI_MMIO32_SIZE,
+		.mmio64_base = vm->mmio64_base,
+		.mmio64_size = LAYOUT_PCI_MMIO64_SIZE,
 	};
 	struct boot_config bcfg = {
 		.kernel_path = cfg->kernel,
@@ -172,6 +239,9 @@ static int vm_new(struct vmm *vmm, struct vm **ret, char *err, size_t errlen)
 		goto fail;
 	}
 	r = vm_setup_memory(vm, cfg, err, errlen);
+	if (r < 0)
+		goto fail;
+	r = vm_setup_pci(vm, err, errlen);
 	if (r < 0)
 		goto fail;
 	r = vm_setup_firmware(vm, cfg, err, errlen);
@@ -460,6 +530,35 @@ int vmm_init(struct vmm *vmm, const struct vm_config *cfg, struct ev_loop *loop,
 		return r;
 	vmm_attach_vm(vmm, vm);
 	vmm->boots = 1;
+	return 0;
+}
+
+int vmm_add_virtio_dev(struct vmm *vmm, struct virtio_dev *dev, char *err, size_t errlen)
+{
+	unsigned int n = vmm->nvirtio_devs;
+	int r;
+
+	if (n == VMM_MAX_VIRTIO_DEVS) {
+		snprintf(err, errlen, "%s: at most %u virtio devices", dev->name ? dev->name : "?",
+			 VMM_MAX_VIRTIO_DEVS);
+		return -ENOSPC;
+	}
+	if (vmm->vm && vmm->vm->ncpus && vmm->vm->vcpus && vmm->vm->vcpus[0].thread_started) {
+		snprintf(err, errlen, "%s: virtio devices cannot be added to a running VM",
+			 dev->name ? dev->name : "?");
+		return -EBUSY;
+	}
+	vmm->virtio_devs[n] = dev;
+	vmm->nvirtio_devs++;
+	/* The first VM exists already: plug the device into it too. */
+	if (vmm->vm) {
+		r = vm_add_virtio(vmm->vm, n, err, errlen);
+		if (r < 0) {
+			vmm->virtio_devs[n] = NULL;
+			vmm->nvirtio_devs--;
+			return r;
+		}
+	}
 	return 0;
 }
 

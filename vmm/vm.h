@@ -23,6 +23,10 @@
 struct console;
 struct serial;
 struct ged;
+struct pci_kvm;
+struct pci_root;
+struct virtio_dev;
+struct virtio_pci;
 
 enum vmm_event {
 	VMM_EVENT_NONE = 0,
@@ -32,6 +36,8 @@ enum vmm_event {
 };
 
 #define VMM_MAX_GSI 24
+/* Virtio devices on PCI bus 0: device n sits at 00:(n+1).0. */
+#define VMM_MAX_VIRTIO_DEVS 31
 
 struct vmm_irq {
 	struct irq_line line;
@@ -47,6 +53,11 @@ struct vm {
 	unsigned int ncpus;
 	struct vcpu *vcpus;
 	atomic_bool stopping;
+	/* PCI: the root, MSI routes/irqfds/ioeventfds on this VM, one function per virtio_dev. */
+	uint64_t mmio64_base;
+	struct pci_kvm *pci_hv;
+	struct pci_root *pci;
+	struct virtio_pci *vpci[VMM_MAX_VIRTIO_DEVS];
 };
 
 struct vmm {
@@ -61,6 +72,13 @@ struct vmm {
 	struct serial *serial;
 	struct ged *ged;
 	struct console *console;
+
+	/*
+	 * Virtio devices (vhost-user front-ends), process-lifetime, not owned:
+	 * each boot builds a virtio-pci function around each. See vmm_add_virtio_dev.
+	 */
+	struct virtio_dev *virtio_devs[VMM_MAX_VIRTIO_DEVS];
+	unsigned int nvirtio_devs;
 
 	/* The VM fd legacy interrupts go to; -1 while no VM runs. */
 	pthread_rwlock_t irq_lock;
@@ -83,6 +101,14 @@ int vmm_init(struct vmm *vmm, const struct vm_config *cfg, struct ev_loop *loop,
 /* Start the vCPUs and run the main loop until power-off, crash or signal. Returns the exit code. */
 int vmm_run(struct vmm *vmm);
 void vmm_fini(struct vmm *vmm);
+/*
+ * Register a virtio device (not owned; it must outlive vmm_fini). Call it
+ * after vmm_init and before vmm_run, or from inside vmm_init before the
+ * first VM is built: device n (in call order) appears at PCI 00:(n+1).0 in
+ * this and every later boot. -ENOSPC when full, -EBUSY once the vCPUs run,
+ * -EINVAL for a device the transport rejects; err gets a one-line reason.
+ */
+int vmm_add_virtio_dev(struct vmm *vmm, struct virtio_dev *dev, char *err, size_t errlen) __must_check;
 /* Post an event from any thread. */
 void vmm_post_event(struct vmm *vmm, enum vmm_event ev);
 
