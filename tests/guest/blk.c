@@ -165,7 +165,7 @@ static bool blk_open(const struct pci_info *pi, struct virtio_vectors *vv,
 	uint64_t want = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
 			(1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
 			(1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_MQ) |
-			(1ull << VIRTIO_F_INDIRECT_DESC);
+			(1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_ACCESS_PLATFORM);
 
 	if (!virtio_pci_find(pi, VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_BLOCK, (unsigned int)o->index,
 			     &fn)) {

@@ -23,6 +23,7 @@
 
 #define VIRTIO_F_INDIRECT_DESC 28
 #define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_ACCESS_PLATFORM 33 /* no IOMMU here: addresses stay guest-physical */
 
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2
