@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/opts.h"
@@ -17,6 +18,7 @@ enum {
 	OPT_SERIAL,
 	OPT_LOG_LEVEL,
 	OPT_KVM_DEVICE,
+	OPT_DISK,
 };
 
 static const struct option config_long_options[] = {
@@ -28,6 +30,7 @@ static const struct option config_long_options[] = {
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -49,6 +52,13 @@ const char *config_usage(void)
 	       "  --serial tty|pty|null|off|file=PATH|socket=PATH\n"
 	       "                           where the 16550 UART (COM1, ttyS0) goes (default tty);\n"
 	       "                           null discards its output, off removes the UART\n"
+	       "  --disk path=FILE[,readonly=on][,direct=on][,num_queues=N][,queue_size=N][,id=NAME]\n"
+	       "                           a virtio block device served by a cnh-blk process that\n"
+	       "                           cnh starts (num_queues 1..16, default 1; queue_size a\n"
+	       "                           power of two up to 1024, default 128); repeat for up to 8\n"
+	       "  --disk vhost_user=true,socket=PATH[,num_queues=N][,queue_size=N][,id=NAME]\n"
+	       "                           a virtio block device served by a vhost-user back-end\n"
+	       "                           already listening on PATH\n"
 	       "  --log-level error|warn|info|debug\n"
 	       "  -v, --verbose            same as --log-level debug\n"
 	       "  --kvm-device PATH        KVM device node (default /dev/kvm)\n"
@@ -144,6 +154,152 @@ out:
 	return r;
 }
 
+static bool config_id_ok(const char *id)
+{
+	if (!*id || strlen(id) > CONFIG_MAX_ID)
+		return false;
+	for (const char *c = id; *c; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '_' || *c == '-' || *c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* num_queues / queue_size: -EINVAL with err set when present and bad. */
+static int config_disk_queues(struct opts *o, struct disk_config *d, char *err, size_t errlen)
+{
+	uint64_t v;
+	int r;
+
+	r = opts_get_u64(o, "num_queues", &v);
+	if (r == 0 && (v < 1 || v > CONFIG_DISK_MAX_QUEUES))
+		r = -EINVAL;
+	if (r == -EINVAL || r == -ERANGE) {
+		snprintf(err, errlen, "--disk: num_queues must be 1..%d, got '%s'", CONFIG_DISK_MAX_QUEUES,
+			 opts_get(o, "num_queues"));
+		return -EINVAL;
+	}
+	if (r == 0)
+		d->num_queues = (unsigned int)v;
+	r = opts_get_u64(o, "queue_size", &v);
+	if (r == 0 && (v < 2 || v > CONFIG_DISK_MAX_QUEUE_SIZE || (v & (v - 1))))
+		r = -EINVAL;
+	if (r == -EINVAL || r == -ERANGE) {
+		snprintf(err, errlen, "--disk: queue_size must be a power of two from 2 to %d, got '%s'",
+			 CONFIG_DISK_MAX_QUEUE_SIZE, opts_get(o, "queue_size"));
+		return -EINVAL;
+	}
+	if (r == 0)
+		d->queue_size = (unsigned int)v;
+	return 0;
+}
+
+static int config_disk_bool(struct opts *o, const char *key, bool *ret, char *err, size_t errlen)
+{
+	if (opts_get_bool(o, key, ret) == -EINVAL) {
+		snprintf(err, errlen, "--disk: %s must be on or off, got '%s'", key, opts_get(o, key));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int config_disk(const char *s, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct disk_config d = {
+		.num_queues = CONFIG_DISK_DEFAULT_QUEUES,
+		.queue_size = CONFIG_DISK_DEFAULT_QUEUE_SIZE,
+	};
+	const char *path, *sock, *id, *bad;
+	struct opts o;
+	int r;
+
+	if (cfg->ndisks >= CONFIG_MAX_DISKS) {
+		snprintf(err, errlen, "--disk: at most %d disks", CONFIG_MAX_DISKS);
+		return -EINVAL;
+	}
+	if (opts_parse(s, &o) < 0) {
+		snprintf(err, errlen, "--disk: cannot parse '%s'", s);
+		return -EINVAL;
+	}
+	r = config_disk_bool(&o, "vhost_user", &d.vhost_user, err, errlen);
+	if (r == 0)
+		r = config_disk_bool(&o, "readonly", &d.readonly, err, errlen);
+	if (r == 0)
+		r = config_disk_bool(&o, "direct", &d.direct, err, errlen);
+	if (r == 0)
+		r = config_disk_queues(&o, &d, err, errlen);
+	if (r < 0)
+		goto out;
+	path = opts_get(&o, "path");
+	sock = opts_get(&o, "socket");
+	id = opts_get(&o, "id");
+	r = -EINVAL;
+	bad = opts_unused(&o);
+	if (bad) {
+		snprintf(err, errlen, "--disk: unknown parameter '%s'", bad);
+		goto out;
+	}
+	if (d.vhost_user) {
+		if (path) {
+			snprintf(err, errlen, "--disk: path= and vhost_user=true exclude each other");
+			goto out;
+		}
+		if (!sock || !*sock) {
+			snprintf(err, errlen, "--disk: vhost_user=true needs socket=PATH");
+			goto out;
+		}
+		if (d.readonly || d.direct) {
+			snprintf(err, errlen,
+				 "--disk: readonly and direct apply to path= disks (the vhost-user back-end decides)");
+			goto out;
+		}
+	} else {
+		if (sock) {
+			snprintf(err, errlen, "--disk: socket= needs vhost_user=true");
+			goto out;
+		}
+		if (!path || !*path) {
+			snprintf(err, errlen, "--disk: path=FILE or vhost_user=true,socket=PATH is required");
+			goto out;
+		}
+	}
+	if (id && !config_id_ok(id)) {
+		snprintf(err, errlen, "--disk: id must be 1..%d letters, digits, '_', '-' or '.', got '%s'",
+			 CONFIG_MAX_ID, id);
+		goto out;
+	}
+	if (id)
+		snprintf(d.id, sizeof(d.id), "%s", id);
+	else
+		snprintf(d.id, sizeof(d.id), "disk%u", cfg->ndisks);
+	for (unsigned int i = 0; i < cfg->ndisks; i++) {
+		if (strcmp(cfg->disks[i].id, d.id) == 0) {
+			snprintf(err, errlen, "--disk: id '%s' is used twice", d.id);
+			goto out;
+		}
+	}
+	if (path)
+		d.path = strdup(path);
+	if (sock)
+		d.socket = strdup(sock);
+	if ((path && !d.path) || (sock && !d.socket)) {
+		free(d.path);
+		free(d.socket);
+		snprintf(err, errlen, "--disk: out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	cfg->disks[cfg->ndisks++] = d;
+	r = 0;
+out:
+	opts_fini(&o);
+	return r;
+}
+
+static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum config_result *ret_action,
+			     char *err, size_t errlen);
+
 int config_parse(int argc, char **argv, struct vm_config *ret, enum config_result *ret_action,
 		 char *err, size_t errlen)
 {
@@ -152,6 +308,25 @@ int config_parse(int argc, char **argv, struct vm_config *ret, enum config_resul
 		.mem_size = CONFIG_DEFAULT_MEMORY,
 		.log_level = LOG_LVL_INFO,
 	};
+	enum config_result action = CONFIG_RUN;
+	int r;
+
+	r = config_parse_args(argc, argv, &cfg, &action, err, errlen);
+	if (r < 0 || action != CONFIG_RUN) {
+		config_fini(&cfg);
+		if (r == 0)
+			*ret_action = action;
+		return r;
+	}
+	*ret = cfg;
+	*ret_action = CONFIG_RUN;
+	return 0;
+}
+
+/* The option loop; cfg holds the defaults and may own disk strings on error. */
+static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum config_result *ret_action,
+			     char *err, size_t errlen)
+{
 	const char *serial = "tty";
 	int c, r;
 
@@ -161,25 +336,25 @@ int config_parse(int argc, char **argv, struct vm_config *ret, enum config_resul
 	while ((c = getopt_long(argc, argv, ":hvV", config_long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_KERNEL:
-			cfg.kernel = optarg;
+			cfg->kernel = optarg;
 			break;
 		case OPT_INITRAMFS:
-			cfg.initramfs = optarg;
+			cfg->initramfs = optarg;
 			break;
 		case OPT_CMDLINE:
 			if (strlen(optarg) > CONFIG_MAX_CMDLINE) {
 				snprintf(err, errlen, "--cmdline: longer than %d bytes", CONFIG_MAX_CMDLINE);
 				return -EINVAL;
 			}
-			cfg.cmdline = optarg;
+			cfg->cmdline = optarg;
 			break;
 		case OPT_CPUS:
-			r = config_cpus(optarg, &cfg, err, errlen);
+			r = config_cpus(optarg, cfg, err, errlen);
 			if (r < 0)
 				return r;
 			break;
 		case OPT_MEMORY:
-			r = config_memory(optarg, &cfg, err, errlen);
+			r = config_memory(optarg, cfg, err, errlen);
 			if (r < 0)
 				return r;
 			break;
@@ -187,17 +362,22 @@ int config_parse(int argc, char **argv, struct vm_config *ret, enum config_resul
 			serial = optarg;
 			break;
 		case OPT_LOG_LEVEL:
-			if (log_parse_level(optarg, &cfg.log_level) < 0) {
+			if (log_parse_level(optarg, &cfg->log_level) < 0) {
 				snprintf(err, errlen, "--log-level: expected error|warn|info|debug, got '%s'",
 					 optarg);
 				return -EINVAL;
 			}
 			break;
 		case OPT_KVM_DEVICE:
-			cfg.kvm_path = optarg;
+			cfg->kvm_path = optarg;
+			break;
+		case OPT_DISK:
+			r = config_disk(optarg, cfg, err, errlen);
+			if (r < 0)
+				return r;
 			break;
 		case 'v':
-			cfg.log_level = LOG_LVL_DEBUG;
+			cfg->log_level = LOG_LVL_DEBUG;
 			break;
 		case 'h':
 			*ret_action = CONFIG_HELP;
@@ -217,19 +397,24 @@ int config_parse(int argc, char **argv, struct vm_config *ret, enum config_resul
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
-	if (!cfg.kernel) {
+	if (!cfg->kernel) {
 		snprintf(err, errlen, "--kernel is required (see --help)");
 		return -EINVAL;
 	}
-	r = console_parse(serial, &cfg.serial, err, errlen);
+	r = console_parse(serial, &cfg->serial, err, errlen);
 	if (r < 0)
 		return r;
-	*ret = cfg;
 	*ret_action = CONFIG_RUN;
 	return 0;
 }
 
 void config_fini(struct vm_config *cfg)
 {
-	(void)cfg;
+	for (unsigned int i = 0; i < cfg->ndisks && i < CONFIG_MAX_DISKS; i++) {
+		free(cfg->disks[i].path);
+		free(cfg->disks[i].socket);
+		cfg->disks[i].path = NULL;
+		cfg->disks[i].socket = NULL;
+	}
+	cfg->ndisks = 0;
 }

@@ -16,6 +16,25 @@
 #define CONFIG_MIN_MEMORY MiB(16)
 #define CONFIG_MAX_CMDLINE 4095
 
+#define CONFIG_MAX_DISKS 8
+#define CONFIG_DISK_DEFAULT_QUEUES 1   /* Cloud Hypervisor's defaults */
+#define CONFIG_DISK_DEFAULT_QUEUE_SIZE 128
+#define CONFIG_DISK_MAX_QUEUES 16
+#define CONFIG_DISK_MAX_QUEUE_SIZE 1024
+#define CONFIG_MAX_ID 31
+
+/* One --disk: a file served by a spawned cnh-blk, or an external back-end. */
+struct disk_config {
+	char id[CONFIG_MAX_ID + 1]; /* "disk0" unless id= */
+	char *path;                 /* path=: cnh spawns cnh-blk (malloc'd) */
+	char *socket;               /* vhost_user=true,socket=: external back-end (malloc'd) */
+	bool vhost_user;
+	bool readonly;
+	bool direct;
+	unsigned int num_queues;
+	unsigned int queue_size;
+};
+
 struct vm_config {
 	const char *kernel;    /* points into argv */
 	const char *initramfs; /* NULL: none */
@@ -26,6 +45,8 @@ struct vm_config {
 	struct console_config serial;
 	enum log_level log_level;
 	const char *kvm_path; /* default /dev/kvm */
+	struct disk_config disks[CONFIG_MAX_DISKS];
+	unsigned int ndisks;
 };
 
 enum config_result {
@@ -40,6 +61,7 @@ enum config_result {
  */
 int config_parse(int argc, char **argv, struct vm_config *ret, enum config_result *ret_action,
 		 char *err, size_t errlen) __must_check;
+/* Free what config_parse allocated (disk paths). */
 void config_fini(struct vm_config *cfg);
 /* The --help text. */
 const char *config_usage(void);

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "vmm/daemon.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "common/log.h"
+
+#define DAEMON_TAG "daemon"
+
+struct daemon {
+	ev_child child;
+	struct ev_loop *loop;
+	char name[32];
+	char prog[64];
+	pid_t pid;
+	bool exited;
+	bool stopping;
+	struct timespec stop_time;
+	daemon_exit_fn on_exit;
+	void *opaque;
+};
+
+static bool daemon_exec_ok(const char *path)
+{
+	return access(path, X_OK) == 0;
+}
+
+static int daemon_try(char *buf, size_t len, const char *dir, const char *rel, const char *prog)
+{
+	int n = snprintf(buf, len, "%s/%s%s", dir, rel, prog);
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return daemon_exec_ok(buf) ? 0 : -ENOENT;
+}
+
+int daemon_find(const char *prog, char *buf, size_t len)
+{
+	const char *env = getenv("CNH_DAEMON_DIR");
+	char self[PATH_MAX], rel[96];
+	const char *path;
+	ssize_t n;
+
+	if (strchr(prog, '/'))
+		return -EINVAL;
+	if (env && *env)
+		return daemon_try(buf, len, env, "", prog);
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if (daemon_try(buf, len, self, "", prog) == 0)
+				return 0;
+			/* Build tree: vmm/cnh and vhost-user/blk/cnh-blk. */
+			if (strncmp(prog, "cnh-", 4) == 0) {
+				snprintf(rel, sizeof(rel), "../vhost-user/%s/", prog + 4);
+				if (daemon_try(buf, len, self, rel, prog) == 0)
+					return 0;
+			}
+		}
+	}
+	path = getenv("PATH");
+	while (path && *path) {
+		const char *end = strchrnul(path, ':');
+		char dir[PATH_MAX];
+		size_t dl = (size_t)(end - path);
+
+		if (dl > 0 && dl < sizeof(dir)) {
+			memcpy(dir, path, dl);
+			dir[dl] = '\0';
+			if (daemon_try(buf, len, dir, "", prog) == 0)
+				return 0;
+		}
+		path = *end ? end + 1 : end;
+	}
+	return -ENOENT;
+}
+
+static void daemon_log_exit(const struct daemon *d, int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		log_warn(DAEMON_TAG, "%s: %s (pid %d) exited with status %d", d->name, d->prog, (int)d->pid,
+			 WEXITSTATUS(wstatus));
+	else if (WIFSIGNALED(wstatus))
+		log_warn(DAEMON_TAG, "%s: %s (pid %d) killed by signal %d (%s)", d->name, d->prog,
+			 (int)d->pid, WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+}
+
+static void daemon_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, child);
+
+	if (WIFSTOPPED(w->rstatus) || WIFCONTINUED(w->rstatus))
+		return;
+	ev_child_stop(loop, w);
+	d->exited = true;
+	if (d->stopping)
+		return;
+	daemon_log_exit(d, w->rstatus);
+	if (d->on_exit)
+		d->on_exit(d, w->rstatus, d->opaque);
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static __attribute__((noreturn)) void daemon_child(int fd, pid_t parent, const char *exe, char *const argv[])
+{
+	sigset_t all;
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < NSIG; s++) {
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+	setpgid(0, 0);
+	if (fd == DAEMON_CHILD_FD) {
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			_exit(127);
+	} else if (dup2(fd, DAEMON_CHILD_FD) < 0) { /* dup2 clears FD_CLOEXEC */
+		_exit(127);
+	}
+	/* Everything above stdio and the socket goes. */
+	if (syscall(SYS_close_range, DAEMON_CHILD_FD + 1, ~0U, 0) < 0) {
+		for (int i = DAEMON_CHILD_FD + 1; i < 65536; i++)
+			close(i);
+	}
+	execv(exe, argv);
+	_exit(127);
+}
+
+int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], const char *name,
+		 daemon_exit_fn on_exit, void *opaque, int *ret_fd, struct daemon **ret)
+{
+	struct daemon *d;
+	const char *base;
+	pid_t parent = getpid();
+	int sv[2], r;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		free(d);
+		return r;
+	}
+	d->loop = loop;
+	d->on_exit = on_exit;
+	d->opaque = opaque;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	base = strrchr(exe, '/');
+	snprintf(d->prog, sizeof(d->prog), "%s", base ? base + 1 : exe);
+
+	d->pid = fork();
+	if (d->pid < 0) {
+		r = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		free(d);
+		return r;
+	}
+	if (d->pid == 0)
+		daemon_child(sv[1], parent, exe, argv);
+	close(sv[1]);
+	ev_child_init(&d->child, daemon_child_cb, d->pid, 0);
+	ev_child_start(loop, &d->child);
+	log_debug(DAEMON_TAG, "%s: started %s (pid %d)", d->name, exe, (int)d->pid);
+	*ret_fd = sv[0];
+	*ret = d;
+	return 0;
+}
+
+pid_t daemon_pid(const struct daemon *d)
+{
+	return d->pid;
+}
+
+/* Reap without blocking; true once the process is gone. */
+static bool daemon_reap(struct daemon *d)
+{
+	int status;
+	pid_t p;
+
+	if (d->exited)
+		return true;
+	do {
+		p = waitpid(d->pid, &status, WNOHANG);
+	} while (p < 0 && errno == EINTR);
+	/* ECHILD: libev reaped it and the callback has not run yet. */
+	if (p == d->pid || (p < 0 && errno == ECHILD)) {
+		d->exited = true;
+		ev_child_stop(d->loop, &d->child);
+		return true;
+	}
+	return false;
+}
+
+bool daemon_running(struct daemon *d)
+{
+	return !daemon_reap(d);
+}
+
+void daemon_stop(struct daemon *d)
+{
+	if (!d || d->stopping)
+		return;
+	d->stopping = true;
+	clock_gettime(CLOCK_MONOTONIC, &d->stop_time);
+	if (!daemon_reap(d))
+		kill(d->pid, SIGTERM);
+}
+
+static long daemon_ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+void daemon_free(struct daemon *d)
+{
+	int status;
+
+	if (!d)
+		return;
+	daemon_stop(d);
+	while (!daemon_reap(d) && daemon_ms_since(&d->stop_time) < DAEMON_GRACE_MS)
+		nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+	if (!d->exited) {
+		log_warn(DAEMON_TAG, "%s: %s (pid %d) ignored SIGTERM; killing it", d->name, d->prog,
+			 (int)d->pid);
+		kill(d->pid, SIGKILL);
+		while (waitpid(d->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		d->exited = true;
+	}
+	ev_child_stop(d->loop, &d->child);
+	free(d);
+}

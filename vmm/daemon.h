@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Spawning and supervising back-end daemons (cnh-blk, ...). A daemon gets
+ * one end of a socketpair as fd DAEMON_CHILD_FD and nothing else; cnh keeps
+ * the other end for its vhost-user front-end. An ev_child watcher on the
+ * main (default) loop logs an unexpected exit and calls back the owner;
+ * daemon_free() terminates (SIGTERM, then SIGKILL after a grace period) and
+ * reaps, so no process outlives cnh. A daemon also gets PR_SET_PDEATHSIG
+ * SIGKILL, so it dies with cnh even if cnh itself is killed.
+ */
+#ifndef CNH_VMM_DAEMON_H
+#define CNH_VMM_DAEMON_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/util.h"
+
+/* The fd number the daemon's end of the socketpair has in the daemon. */
+#define DAEMON_CHILD_FD 3
+#define DAEMON_GRACE_MS 2000
+
+struct daemon;
+
+/* Called on the main loop when the daemon exited on its own; wstatus as from waitpid. */
+typedef void (*daemon_exit_fn)(struct daemon *d, int wstatus, void *opaque);
+
+/*
+ * Find the executable prog ("cnh-blk"): $CNH_DAEMON_DIR/prog when the
+ * variable is set (and nowhere else), else next to cnh (/proc/self/exe's
+ * directory), else the build tree (../vhost-user/blk/cnh-blk from cnh's
+ * directory), else $PATH. -ENOENT when nowhere.
+ */
+int daemon_find(const char *prog, char *buf, size_t len) __must_check;
+
+/*
+ * Start exe with argv (argv[0] included, NULL-terminated; refer to the
+ * socket as DAEMON_CHILD_FD). loop must be libev's default loop (child
+ * watchers live there). name is used in logs ("disk0"). *ret_fd gets cnh's
+ * end of the socketpair (owned by the caller, O_CLOEXEC). The daemon runs in
+ * its own process group with an empty signal mask and default dispositions.
+ */
+int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], const char *name,
+		 daemon_exit_fn on_exit, void *opaque, int *ret_fd, struct daemon **ret) __must_check;
+
+/* Send SIGTERM if it still runs (start of the grace period); no wait. */
+void daemon_stop(struct daemon *d);
+/*
+ * daemon_stop(), wait up to DAEMON_GRACE_MS from the first stop, then
+ * SIGKILL; reap; free. Accepts NULL.
+ */
+void daemon_free(struct daemon *d);
+
+pid_t daemon_pid(const struct daemon *d);
+/* False once the daemon exited (reaps it if the watcher has not yet). */
+bool daemon_running(struct daemon *d);
+
+#endif

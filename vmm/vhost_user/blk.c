@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The virtio block device type for the vhost-user front-end. */
+#include "vmm/vhost_user/blk.h"
+
+#include <endian.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ids.h>
+#include <stddef.h>
+#include <string.h>
+
+/*
+ * Device-specific bits (0-23) passed through when the back-end offers them:
+ * the back-end implements the requests, cnh only relays the offer.
+ */
+#define BLK_DEVICE_FEATURES 0xffffffULL
+
+static uint16_t blk_num_queues(const uint8_t *config, uint64_t backend_features,
+			       uint16_t backend_queues, uint16_t user_max)
+{
+	uint16_t n = MIN(backend_queues, user_max);
+
+	if (backend_features & (1ULL << VIRTIO_BLK_F_MQ)) {
+		uint16_t cfg;
+
+		memcpy(&cfg, config + offsetof(struct virtio_blk_config, num_queues), sizeof(cfg));
+		cfg = le16toh(cfg);
+		/* A back-end that says 0 in its config means one queue. */
+		n = MIN(n, cfg ? cfg : 1);
+	} else {
+		n = 1;
+	}
+	return n;
+}
+
+/* The guest must see the queue count the transport exposes, not the back-end's. */
+static void blk_config_fixup(uint8_t *config, uint64_t features, uint16_t num_queues)
+{
+	uint16_t le = htole16(num_queues);
+
+	if (features & (1ULL << VIRTIO_BLK_F_MQ))
+		memcpy(config + offsetof(struct virtio_blk_config, num_queues), &le, sizeof(le));
+}
+
+const struct vhost_user_fe_type vhost_user_blk_type = {
+	.name = "block",
+	.device_id = VIRTIO_ID_BLOCK,
+	.config_size = sizeof(struct virtio_blk_config),
+	.device_features = BLK_DEVICE_FEATURES,
+	.need_config = true,
+	.num_queues = blk_num_queues,
+	.config_fixup = blk_config_fixup,
+};

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A vhost-user front-end: one virtio device served by a back-end process
+ * over one unix socket (QEMU docs/interop/vhost-user.rst). It implements
+ * struct virtio_dev_ops (vmm/virtio/virtio_dev.h) for the virtio-pci
+ * transport. The control path is blocking request/reply under a lock, so the
+ * transport may call from vCPU threads; every reply is validated
+ * (vhost_user_msg_validate) and matched to its request.
+ *
+ * A peer that disconnects, times out or sends anything unexpected marks the
+ * device broken: it is logged once, activate() returns -EIO from then on
+ * (the transport sets DEVICE_NEEDS_RESET), and nothing is sent any more.
+ */
+#ifndef CNH_VMM_VHOST_USER_FRONTEND_H
+#define CNH_VMM_VHOST_USER_FRONTEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/util.h"
+#include "ipc/vhost_user.h"
+#include "vmm/virtio/virtio_dev.h"
+
+struct vhost_user_fe;
+
+/* What a device type (block, net, ...) decides; one const instance per type. */
+struct vhost_user_fe_type {
+	const char *name;      /* "block" */
+	uint16_t device_id;    /* virtio device id */
+	uint32_t config_size;  /* <= VHOST_USER_MAX_CONFIG_SIZE */
+	uint64_t device_features; /* device-specific feature bits we may offer */
+	bool need_config;      /* refuse back-ends without PROTOCOL_F_CONFIG */
+	/*
+	 * Queues to expose, given the back-end's config space (zeroes without
+	 * PROTOCOL_F_CONFIG), its feature bits, its GET_QUEUE_NUM (1 without
+	 * PROTOCOL_F_MQ) and the user's bound. 0 refuses the back-end.
+	 */
+	uint16_t (*num_queues)(const uint8_t *config, uint64_t backend_features,
+			       uint16_t backend_queues, uint16_t user_max);
+	/* Adjust the back-end's config space to what the guest sees (may be NULL). */
+	void (*config_fixup)(uint8_t *config, uint64_t features, uint16_t num_queues);
+};
+
+struct vhost_user_fe_params {
+	const char *name;   /* for logs: "disk0"; copied */
+	const struct vhost_user_fe_type *type;
+	uint16_t max_queues; /* user's num_queues bound, >= 1 */
+	uint16_t queue_size; /* queue_max_size offered to the driver, power of two */
+	unsigned int timeout_ms; /* per reply; 0: VHOST_USER_FE_TIMEOUT_MS */
+};
+
+#define VHOST_USER_FE_TIMEOUT_MS 10000
+
+/* Protocol features cnh negotiates when offered. */
+#define VHOST_USER_FE_PROTOCOL_FEATURES                                                        \
+	((1ULL << VHOST_USER_PROTOCOL_F_MQ) | (1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD) |          \
+	 (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ULL << VHOST_USER_PROTOCOL_F_CONFIG) |     \
+	 (1ULL << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD) |                                         \
+	 (1ULL << VHOST_USER_PROTOCOL_F_RESET_DEVICE) |                                           \
+	 (1ULL << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS) | (1ULL << VHOST_USER_PROTOCOL_F_STATUS))
+
+/*
+ * Take over a connected SOCK_STREAM unix socket (the fd is owned from the
+ * call on, closed on failure too) and run the handshake: GET_FEATURES,
+ * GET/SET_PROTOCOL_FEATURES, SET_OWNER, GET_QUEUE_NUM, GET_MAX_MEM_SLOTS,
+ * GET_CONFIG. err gets a one-line reason on failure.
+ */
+int vhost_user_fe_new_fd(int fd, const struct vhost_user_fe_params *p, struct vhost_user_fe **ret,
+			 char *err, size_t errlen) __must_check;
+/* Connect to a back-end listening on a unix socket path, then as above. */
+int vhost_user_fe_connect(const char *path, const struct vhost_user_fe_params *p,
+			  struct vhost_user_fe **ret, char *err, size_t errlen) __must_check;
+/* Close the connection (the back-end sees EOF). Accepts NULL. */
+void vhost_user_fe_free(struct vhost_user_fe *fe);
+
+/* The device the transport drives; lives as long as fe. */
+struct virtio_dev *vhost_user_fe_dev(struct vhost_user_fe *fe);
+struct vhost_user_fe *vhost_user_fe_from_dev(struct virtio_dev *dev);
+
+/*
+ * Mark the device broken from any thread (e.g. its daemon exited): logged
+ * once, the socket is shut down so a blocked request returns at once.
+ */
+void vhost_user_fe_mark_broken(struct vhost_user_fe *fe, const char *why);
+bool vhost_user_fe_is_broken(const struct vhost_user_fe *fe);
+
+/* Negotiated protocol features and the back-end's raw feature bits (tests, logs). */
+uint64_t vhost_user_fe_protocol_features(const struct vhost_user_fe *fe);
+uint64_t vhost_user_fe_backend_features(const struct vhost_user_fe *fe);
+
+/*
+ * Virtio feature bits the transport/ring side can carry, whatever the
+ * device: VERSION_1, INDIRECT_DESC, EVENT_IDX, IN_ORDER. Never
+ * ACCESS_PLATFORM (no vIOMMU, no IOTLB), RING_PACKED (the transport hands
+ * over split rings), NOTIFICATION_DATA (an ioeventfd drops the data),
+ * RING_RESET (no per-queue reset in the transport), LOG_ALL, or legacy bits.
+ */
+uint64_t vhost_user_fe_transport_features(void);
+
+#endif
