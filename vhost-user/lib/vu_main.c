@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Command line and main loop shared by every vhost-user daemon. */
+#include "vhost-user/lib/vu_main.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "common/log.h"
+#include "common/opts.h"
+#include "vhost-user/lib/vu_ev.h"
+
+#define VU_MAIN_TAG "main"
+
+enum {
+	VU_OPT_SOCKET_PATH = 1000,
+	VU_OPT_FD,
+	VU_OPT_PRINT_CAPS,
+	VU_OPT_LOG_LEVEL,
+	VU_OPT_HELP,
+	VU_OPT_VERSION,
+	VU_OPT_DEVICE = 2000, /* + index in info->opts */
+};
+
+static const struct {
+	const char *name, *arg, *help;
+	int val;
+} vu_main_base_opts[] = {
+	{ "socket-path", "PATH", "listen on a unix socket at PATH, one front-end at a time", VU_OPT_SOCKET_PATH },
+	{ "fd", "N", "serve the already-connected socket N", VU_OPT_FD },
+	{ "print-capabilities", NULL, "print the back-end capabilities as JSON and exit", VU_OPT_PRINT_CAPS },
+	{ "log-level", "LEVEL", "error, warn, info (default) or debug", VU_OPT_LOG_LEVEL },
+	{ "help", NULL, "show this help and exit", VU_OPT_HELP },
+	{ "version", NULL, "show the version and exit", VU_OPT_VERSION },
+};
+
+static void vu_main_usage(const struct vu_main_info *info, FILE *f)
+{
+	fprintf(f, "Usage: %s [OPTIONS] (--socket-path PATH | --fd N)\n", info->prog);
+	if (info->summary)
+		fprintf(f, "%s\n", info->summary);
+	fprintf(f, "\nOptions:\n");
+	for (unsigned int i = 0; i < info->nopts; i++) {
+		const struct vu_main_opt *o = &info->opts[i];
+
+		fprintf(f, "  --%s%s%-*s %s\n", o->name, o->arg ? " " : "", (int)(26 - strlen(o->name)),
+			o->arg ? o->arg : "", o->help ? o->help : "");
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(vu_main_base_opts); i++)
+		fprintf(f, "  --%s%s%-*s %s\n", vu_main_base_opts[i].name, vu_main_base_opts[i].arg ? " " : "",
+			(int)(26 - strlen(vu_main_base_opts[i].name)),
+			vu_main_base_opts[i].arg ? vu_main_base_opts[i].arg : "", vu_main_base_opts[i].help);
+}
+
+static void vu_main_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void vu_main_print_caps(const struct vu_main_info *info)
+{
+	printf("{\n  \"type\": ");
+	vu_main_json_string(stdout, info->type ? info->type : "");
+	if (info->features) {
+		printf(",\n  \"features\": [");
+		for (unsigned int i = 0; info->features[i]; i++) {
+			printf(i ? ", " : "");
+			vu_main_json_string(stdout, info->features[i]);
+		}
+		printf("]");
+	}
+	printf("\n}\n");
+}
+
+int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **argv, struct vu_main_args *ret)
+{
+	struct option longopts[ARRAY_SIZE(vu_main_base_opts) + VU_MAIN_MAX_OPTS + 1];
+	struct vu_main_args a = { .socket_path = NULL, .fd = -1 };
+	unsigned int n = 0;
+	char err[256];
+	int c;
+
+	log_set_ident(info->prog);
+	if (info->nopts > VU_MAIN_MAX_OPTS) {
+		fprintf(stderr, "%s: too many options\n", info->prog);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(vu_main_base_opts); i++)
+		longopts[n++] = (struct option){ vu_main_base_opts[i].name,
+						 vu_main_base_opts[i].arg ? required_argument : no_argument, NULL,
+						 vu_main_base_opts[i].val };
+	for (unsigned int i = 0; i < info->nopts; i++)
+		longopts[n++] = (struct option){ info->opts[i].name, info->opts[i].arg ? required_argument : no_argument,
+						 NULL, VU_OPT_DEVICE + (int)i };
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		uint64_t v;
+		enum log_level lvl;
+
+		switch (c) {
+		case VU_OPT_SOCKET_PATH:
+			a.socket_path = optarg;
+			break;
+		case VU_OPT_FD:
+			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX) {
+				fprintf(stderr, "%s: --fd: not a file descriptor: %s\n", info->prog, optarg);
+				return -EINVAL;
+			}
+			a.fd = (int)v;
+			break;
+		case VU_OPT_PRINT_CAPS:
+			vu_main_print_caps(info);
+			return 1;
+		case VU_OPT_LOG_LEVEL:
+			if (log_parse_level(optarg, &lvl) < 0) {
+				fprintf(stderr, "%s: --log-level: unknown level %s\n", info->prog, optarg);
+				return -EINVAL;
+			}
+			log_set_level(lvl);
+			break;
+		case VU_OPT_HELP:
+			vu_main_usage(info, stdout);
+			return 1;
+		case VU_OPT_VERSION:
+			printf("%s %s\n", info->prog, CNH_VERSION);
+			return 1;
+		default:
+			if (c >= VU_OPT_DEVICE && c < VU_OPT_DEVICE + (int)info->nopts) {
+				const struct vu_main_opt *o = &info->opts[c - VU_OPT_DEVICE];
+
+				err[0] = '\0';
+				if (o->parse(ctx, o->arg ? optarg : NULL, err, sizeof(err)) < 0) {
+					fprintf(stderr, "%s: --%s: %s\n", info->prog, o->name, err[0] ? err : "invalid");
+					return -EINVAL;
+				}
+				break;
+			}
+			fprintf(stderr, "%s: unknown or incomplete option %s\n", info->prog,
+				optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+			vu_main_usage(info, stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument %s\n", info->prog, argv[optind]);
+		return -EINVAL;
+	}
+	if (!!a.socket_path == (a.fd >= 0)) {
+		fprintf(stderr, "%s: exactly one of --socket-path and --fd is required\n", info->prog);
+		return -EINVAL;
+	}
+	*ret = a;
+	return 0;
+}
+
+struct vu_main_state {
+	const struct vu_main_dev *md;
+	struct ev_loop *loop;
+	int listen_fd;
+	bool connected;
+	ev_io listen_io;
+	ev_signal sigterm, sigint;
+	struct vu_ev vev;
+};
+
+static void vu_main_end(struct vu_main_state *st)
+{
+	if (!st->connected)
+		return;
+	if (st->md->disconnected)
+		st->md->disconnected(st->md->dev);
+	vu_dev_fini(st->md->dev);
+	vu_ev_detach(&st->vev);
+	st->connected = false;
+}
+
+static void vu_main_disconnected(struct vu_ev *ev, int err)
+{
+	struct vu_main_state *st = container_of(ev, struct vu_main_state, vev);
+
+	if (err == -ECONNRESET)
+		log_info(VU_MAIN_TAG, "front-end disconnected");
+	else
+		log_warn(VU_MAIN_TAG, "dropping the front-end connection: %s", strerror(-err));
+	vu_main_end(st);
+	if (st->listen_fd < 0)
+		ev_break(st->loop, EVBREAK_ALL);
+	else
+		ev_io_start(st->loop, &st->listen_io);
+}
+
+/* Serve the connected socket fd (taken). */
+static int vu_main_serve(struct vu_main_state *st, int fd)
+{
+	const struct vu_main_dev *md = st->md;
+	int ret;
+
+	ret = vu_dev_init(md->dev, md->ops, md->num_queues, md->max_queue_size, fd);
+	if (ret < 0)
+		return ret;
+	ret = vu_ev_attach(&st->vev, st->loop, md->dev, vu_main_disconnected);
+	if (ret < 0)
+		goto fini;
+	if (md->connected) {
+		ret = md->connected(md->dev);
+		if (ret < 0)
+			goto detach;
+	}
+	st->connected = true;
+	return 0;
+detach:
+	vu_ev_detach(&st->vev);
+fini:
+	vu_dev_fini(md->dev);
+	return ret;
+}
+
+static void vu_main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct vu_main_state *st = container_of(io, struct vu_main_state, listen_io);
+	int fd = accept4(st->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return;
+	ev_io_stop(loop, io);
+	log_info(VU_MAIN_TAG, "front-end connected");
+	ret = vu_main_serve(st, fd);
+	if (ret < 0) {
+		log_warn(VU_MAIN_TAG, "cannot serve the front-end: %s", strerror(-ret));
+		ev_io_start(loop, io);
+	}
+}
+
+static void vu_main_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_info(VU_MAIN_TAG, "signal %d, exiting", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int vu_main_listen(const char *path, int *ret_fd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat stt;
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	/* A stale socket from an earlier run is replaced; any other file is not. */
+	if (lstat(path, &stt) == 0 && S_ISSOCK(stt.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 1) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md)
+{
+	struct vu_main_state st = { .md = md, .listen_fd = -1 };
+	int ret = 0;
+
+	st.loop = loop ? loop : ev_default_loop(EVFLAG_AUTO);
+	if (!st.loop)
+		return -ENOMEM;
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal_init(&st.sigterm, vu_main_signal_cb, SIGTERM);
+	ev_signal_init(&st.sigint, vu_main_signal_cb, SIGINT);
+	ev_signal_start(st.loop, &st.sigterm);
+	ev_signal_start(st.loop, &st.sigint);
+
+	if (args->socket_path) {
+		ret = vu_main_listen(args->socket_path, &st.listen_fd);
+		if (ret < 0) {
+			log_error(VU_MAIN_TAG, "cannot listen on %s: %s", args->socket_path, strerror(-ret));
+			goto out;
+		}
+		ev_io_init(&st.listen_io, vu_main_accept_cb, st.listen_fd, EV_READ);
+		ev_io_start(st.loop, &st.listen_io);
+		log_info(VU_MAIN_TAG, "listening on %s", args->socket_path);
+	} else {
+		if (fcntl(args->fd, F_SETFD, FD_CLOEXEC) < 0) {
+			ret = -errno;
+			log_error(VU_MAIN_TAG, "--fd %d: %s", args->fd, strerror(-ret));
+			goto out;
+		}
+		ret = vu_main_serve(&st, args->fd);
+		if (ret < 0) {
+			log_error(VU_MAIN_TAG, "cannot serve --fd %d: %s", args->fd, strerror(-ret));
+			goto out;
+		}
+	}
+	ev_run(st.loop, 0);
+	vu_main_end(&st);
+out:
+	if (st.listen_fd >= 0) {
+		ev_io_stop(st.loop, &st.listen_io);
+		closep(&st.listen_fd);
+		unlink(args->socket_path);
+	}
+	ev_signal_stop(st.loop, &st.sigterm);
+	ev_signal_stop(st.loop, &st.sigint);
+	return ret;
+}
