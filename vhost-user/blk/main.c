@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cnh-blk: the vhost-user block device daemon. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/opts.h"
+#include "vhost-user/blk/blk.h"
+#include "vhost-user/lib/vu_main.h"
+
+static int blk_opt_path(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	((struct blk_disk_opts *)ctx)->path = arg;
+	return 0;
+}
+
+static int blk_opt_readonly(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	((struct blk_disk_opts *)ctx)->readonly = true;
+	return 0;
+}
+
+static int blk_opt_direct(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	((struct blk_disk_opts *)ctx)->direct = true;
+	return 0;
+}
+
+static int blk_opt_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *ret,
+			const char *name, char *err, size_t err_len)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v) < 0 || v < min || v > max) {
+		snprintf(err, err_len, "--%s must be a number in %u..%u", name, min, max);
+		return -EINVAL;
+	}
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+static int blk_opt_num_queues(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	return blk_opt_uint(arg, 1, BLK_MAX_QUEUES, &((struct blk_disk_opts *)ctx)->num_queues,
+			    "num-queues", err, err_len);
+}
+
+static int blk_opt_queue_size(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	return blk_opt_uint(arg, 2, BLK_MAX_QUEUE_SIZE, &((struct blk_disk_opts *)ctx)->queue_size,
+			    "queue-size", err, err_len);
+}
+
+static int blk_opt_serial(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	if (strlen(arg) > BLK_ID_BYTES) {
+		snprintf(err, err_len, "--serial is at most %u bytes", BLK_ID_BYTES);
+		return -EINVAL;
+	}
+	((struct blk_disk_opts *)ctx)->serial = arg;
+	return 0;
+}
+
+static const struct vu_main_opt blk_main_opts[] = {
+	{ "path", "FILE", "disk image: a raw file or a block device", blk_opt_path },
+	{ "blk-file", "FILE", "same as --path (vhost-user.rst convention)", blk_opt_path },
+	{ "readonly", NULL, "serve the disk read-only (VIRTIO_BLK_F_RO)", blk_opt_readonly },
+	{ "read-only", NULL, "same as --readonly", blk_opt_readonly },
+	{ "direct", NULL, "open with O_DIRECT (bypass the host page cache)", blk_opt_direct },
+	{ "num-queues", "N", "request queues, 1..16 (default 1)", blk_opt_num_queues },
+	{ "queue-size", "N", "largest queue size, power of two 2..1024 (default 128)",
+	  blk_opt_queue_size },
+	{ "serial", "ID", "GET_ID string, at most 20 bytes (default: from the file's identity)",
+	  blk_opt_serial },
+};
+
+static const struct vu_main_info blk_main_info = {
+	.prog = "cnh-blk",
+	.summary = "vhost-user virtio-blk back-end (raw file or block device, io_uring)",
+	.type = "block",
+	.features = blk_disk_feature_names,
+	.opts = blk_main_opts,
+	.nopts = ARRAY_SIZE(blk_main_opts),
+};
+
+int main(int argc, char **argv)
+{
+	static struct blk_dev blk; /* large; zeroed */
+	struct blk_disk_opts o = { .num_queues = 1, .queue_size = BLK_DEF_QUEUE_SIZE };
+	struct vu_main_args a;
+	char err[256] = "";
+	int r;
+
+	r = vu_main_parse(&blk_main_info, &o, argc, argv, &a);
+	if (r)
+		return r > 0 ? 0 : 1;
+	r = blk_disk_open(&blk.disk, &o, err, sizeof(err));
+	if (r < 0) {
+		log_error("blk", "%s", err);
+		return 1;
+	}
+	r = blk_dev_start(&blk);
+	if (r < 0) {
+		log_error("blk", "cannot start the I/O workers: %s", strerror(-r));
+		blk_disk_fini(&blk.disk);
+		return 1;
+	}
+	log_info("blk", "%s: %llu sectors, blk_size %u, %u queue(s) of %u on %u worker(s)%s%s",
+		 o.path, (unsigned long long)blk.disk.capacity, blk.disk.blk_size, o.num_queues,
+		 o.queue_size, blk.nworkers, o.readonly ? ", read-only" : "",
+		 o.direct ? ", O_DIRECT" : "");
+
+	struct vu_main_dev md = {
+		.dev = &blk.vu,
+		.ops = &blk_ops,
+		.num_queues = o.num_queues,
+		.max_queue_size = (uint16_t)o.queue_size,
+	};
+	r = vu_main_run(&a, NULL, &md);
+	blk_dev_stop(&blk);
+	blk_disk_fini(&blk.disk);
+	return r < 0 ? 1 : 0;
+}
