@@ -92,11 +92,12 @@ struct vhost_user_fe *vhost_user_fe_from_dev(struct virtio_dev *dev)
 	return container_of(dev, struct vhost_user_fe, dev);
 }
 
+/* fmt has a %s for the request name and, when r < 0, one for strerror(-r). */
 static void fe_broken(struct vhost_user_fe *fe, const char *fmt, uint32_t req, int r)
 {
 	char why[160];
 
-	snprintf(why, sizeof(why), fmt, vhost_user_request_name(req), strerror(-r));
+	snprintf(why, sizeof(why), fmt, vhost_user_request_name(req), r < 0 ? strerror(-r) : "");
 	vhost_user_fe_mark_broken(fe, why);
 }
 
@@ -164,11 +165,11 @@ static int fe_request(struct vhost_user_fe *fe, struct vhost_user_msg *msg, stru
 		reply = &local;
 	r = vhost_user_recv(fe->sock, reply);
 	if (r == -ECONNRESET) {
-		fe_broken(fe, "hung up waiting for the %s reply%s", req, 0);
+		fe_broken(fe, "hung up waiting for the %s reply", req, 0);
 		return -EIO;
 	}
 	if (r == -EAGAIN || r == -EWOULDBLOCK) {
-		fe_broken(fe, "timed out on %s%s", req, 0);
+		fe_broken(fe, "timed out on %s", req, 0);
 		return -EIO;
 	}
 	if (r < 0) {
@@ -184,8 +185,11 @@ static int fe_request(struct vhost_user_fe *fe, struct vhost_user_msg *msg, stru
 	if (r == 0 && req != VHOST_USER_GET_INFLIGHT_FD && reply->nfds)
 		r = -EPROTO;
 	if (r < 0) {
+		log_debug(FE_TAG, "%s: reply to %s: request %u flags %#x size %u fds %u", fe->name,
+			  vhost_user_request_name(req), reply->hdr.request, reply->hdr.flags, reply->hdr.size,
+			  reply->nfds);
 		vhost_user_msg_close_fds(reply);
-		fe_broken(fe, "sent an invalid reply to %s%s", req, 0);
+		fe_broken(fe, "sent an invalid reply to %s", req, 0);
 		return -EIO;
 	}
 	if (ack && reply->payload.u64 != 0) {
@@ -261,7 +265,7 @@ static int fe_set_vring_fd(struct vhost_user_fe *fe, uint32_t req, uint32_t inde
  */
 static int fe_fetch_config(struct vhost_user_fe *fe, bool raw)
 {
-	uint32_t size = fe->type->config_size;
+	uint32_t size = fe->dev.config_size;
 	struct vhost_user_msg m, reply;
 	int r;
 
@@ -312,7 +316,7 @@ static int fe_set_features(struct virtio_dev *dev, uint64_t features)
 
 static bool fe_config_range_ok(const struct vhost_user_fe *fe, uint32_t offset, uint32_t size)
 {
-	return size <= fe->type->config_size && offset <= fe->type->config_size - size;
+	return size <= fe->dev.config_size && offset <= fe->dev.config_size - size;
 }
 
 static void fe_config_read(struct virtio_dev *dev, uint32_t offset, void *data, uint32_t size)
@@ -639,6 +643,8 @@ static int fe_handshake(struct vhost_user_fe *fe, const struct vhost_user_fe_par
 	}
 	fe->offered = fe->backend_features &
 		      (p->type->device_features | vhost_user_fe_transport_features());
+	if (p->type->config_size_for)
+		fe->dev.config_size = MIN(p->type->config_size_for(fe->offered), p->type->config_size);
 	/* Queue count from the raw config, then the fixed-up config is cached. */
 	fe->dev.num_queues = 0;
 	r = fe_fetch_config(fe, true);

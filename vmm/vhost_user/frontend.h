@@ -28,7 +28,13 @@ struct vhost_user_fe;
 struct vhost_user_fe_type {
 	const char *name;      /* "block" */
 	uint16_t device_id;    /* virtio device id */
-	uint32_t config_size;  /* <= VHOST_USER_MAX_CONFIG_SIZE */
+	uint32_t config_size;  /* largest config space, <= VHOST_USER_MAX_CONFIG_SIZE */
+	/*
+	 * Config bytes present with the offered features (the spec guards
+	 * trailing fields by features; back-ends refuse a GET_CONFIG beyond
+	 * them). NULL: always config_size. Result capped at config_size.
+	 */
+	uint32_t (*config_size_for)(uint64_t features);
 	uint64_t device_features; /* device-specific feature bits we may offer */
 	bool need_config;      /* refuse back-ends without PROTOCOL_F_CONFIG */
 	/*
