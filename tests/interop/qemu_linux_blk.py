@@ -115,6 +115,8 @@ def main():
     ap.add_argument("cnh_blk")
     ap.add_argument("--cache", default=os.environ.get("CNH_TEST_CACHE", "linux-cache"))
     ap.add_argument("--timeout", type=float, default=float(os.environ.get("CNH_TEST_TIMEOUT", "500")))
+    ap.add_argument("--blk-arg", action="append", default=[],
+                    help="extra cnh-blk option (repeatable), e.g. --blk-arg=--direct")
     args = ap.parse_args()
 
     qemu = shutil.which(QEMU)
@@ -143,7 +145,7 @@ def main():
     blk_lines, vm_lines = [], []
     try:
         cmd = [args.cnh_blk, "--path", disk, "--socket-path", sock,
-               "--num-queues", str(QUEUES), "--serial", "cnh-interop"]
+               "--num-queues", str(QUEUES), "--serial", "cnh-interop"] + args.blk_arg
         log("running: " + " ".join(cmd))
         blk = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
