@@ -522,20 +522,22 @@ Test(virtio_pci, free_resets_a_started_device)
 Test(virtio_pci, rejects_bad_devices)
 {
 	struct virtio_pci *v2;
-	struct virtio_dev d = fd.dev;
+	struct fdev d2 = fd;
+	struct virtio_dev *d = &d2.dev;
 
-	d.num_queues = 0;
-	cr_assert_eq(virtio_pci_new(root, 2, &d, &hv.hv, &gm, &v2), -EINVAL);
-	d = fd.dev;
-	d.queue_max_size = 100;
-	cr_assert_eq(virtio_pci_new(root, 2, &d, &hv.hv, &gm, &v2), -EINVAL);
-	d = fd.dev;
-	d.config_size = 0x2000;
-	cr_assert_eq(virtio_pci_new(root, 2, &d, &hv.hv, &gm, &v2), -EINVAL);
-	d = fd.dev;
-	cr_assert_eq(virtio_pci_new(root, SLOT, &d, &hv.hv, &gm, &v2), -EBUSY);
-	d.num_queues = VIRTIO_MAX_QUEUES;
-	cr_assert_eq(virtio_pci_new(root, 2, &d, &hv.hv, &gm, &v2), 0);
-	cr_assert_eq(cfg_rd(PCI_VENDOR_ID, 2), 0x1af4);
+	d->num_queues = 0;
+	cr_assert_eq(virtio_pci_new(root, 2, d, &hv.hv, &gm, &v2), -EINVAL);
+	d2 = fd;
+	d->queue_max_size = 100;
+	cr_assert_eq(virtio_pci_new(root, 2, d, &hv.hv, &gm, &v2), -EINVAL);
+	d2 = fd;
+	d->config_size = 0x2000;
+	cr_assert_eq(virtio_pci_new(root, 2, d, &hv.hv, &gm, &v2), -EINVAL);
+	d2 = fd;
+	cr_assert_eq(virtio_pci_new(root, SLOT, d, &hv.hv, &gm, &v2), -EBUSY);
+	d->num_queues = VIRTIO_MAX_QUEUES;
+	cr_assert_eq(virtio_pci_new(root, 2, d, &hv.hv, &gm, &v2), 0);
+	cr_assert_eq(({ uint32_t v; pci_root_cfg_read(root, 2 << 15, &v, 4); v; }), 0x10421af4);
 	virtio_pci_free(v2);
+	cr_assert_eq(({ uint32_t v; pci_root_cfg_read(root, 2 << 15, &v, 4); v; }), 0xffffffff);
 }
