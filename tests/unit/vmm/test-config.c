@@ -93,3 +93,81 @@ Test(config, errors)
 	EXPECT_ERROR("--log-level", "--kernel", "k", "--log-level", "loud");
 	EXPECT_ERROR("unexpected argument 'extra'", "--kernel", "k", "extra");
 }
+
+Test(config, disks)
+{
+	struct vm_config c;
+	enum config_result a;
+
+	cr_assert_eq(PARSE(&c, &a, "--kernel", "k", "--disk", "path=/img/a.raw",
+			   "--disk", "path=b.raw,readonly=on,direct=on,num_queues=4,queue_size=256,id=data",
+			   "--disk", "vhost_user=true,socket=/run/vub.sock,num_queues=2"),
+		     0, "%s", err);
+	cr_assert_eq(c.ndisks, 3);
+	cr_assert_str_eq(c.disks[0].path, "/img/a.raw");
+	cr_assert_str_eq(c.disks[0].id, "disk0");
+	cr_assert_not(c.disks[0].vhost_user);
+	cr_assert_not(c.disks[0].readonly);
+	cr_assert_eq(c.disks[0].num_queues, 1, "Cloud Hypervisor's default");
+	cr_assert_eq(c.disks[0].queue_size, 128, "Cloud Hypervisor's default");
+	cr_assert_str_eq(c.disks[1].id, "data");
+	cr_assert(c.disks[1].readonly);
+	cr_assert(c.disks[1].direct);
+	cr_assert_eq(c.disks[1].num_queues, 4);
+	cr_assert_eq(c.disks[1].queue_size, 256);
+	cr_assert(c.disks[2].vhost_user);
+	cr_assert_null(c.disks[2].path);
+	cr_assert_str_eq(c.disks[2].socket, "/run/vub.sock");
+	cr_assert_str_eq(c.disks[2].id, "disk2");
+	cr_assert_eq(c.disks[2].num_queues, 2);
+	config_fini(&c);
+	cr_assert_eq(c.ndisks, 0);
+	cr_assert_not_null(strstr(config_usage(), "--disk path=FILE"));
+	cr_assert_not_null(strstr(config_usage(), "vhost_user=true,socket=PATH"));
+}
+
+Test(config, disk_limit)
+{
+	struct vm_config c;
+	enum config_result a;
+
+	cr_assert_eq(PARSE(&c, &a, "--kernel", "k", "--disk", "path=0", "--disk", "path=1", "--disk", "path=2",
+			   "--disk", "path=3", "--disk", "path=4", "--disk", "path=5", "--disk", "path=6",
+			   "--disk", "path=7"),
+		     0, "%s", err);
+	cr_assert_eq(c.ndisks, CONFIG_MAX_DISKS);
+	cr_assert_str_eq(c.disks[7].path, "7");
+	config_fini(&c);
+	/* The ninth fails; the eight already parsed are freed (ASan checks). */
+	cr_assert_eq(PARSE(&c, &a, "--kernel", "k", "--disk", "path=0", "--disk", "path=1", "--disk", "path=2",
+			   "--disk", "path=3", "--disk", "path=4", "--disk", "path=5", "--disk", "path=6",
+			   "--disk", "path=7", "--disk", "path=8"),
+		     -EINVAL);
+	cr_assert_not_null(strstr(err, "at most 8 disks"), "%s", err);
+}
+
+Test(config, disk_errors)
+{
+	EXPECT_ERROR("--disk: unknown parameter 'size'", "--kernel", "k", "--disk", "path=a,size=1G");
+	EXPECT_ERROR("exclude each other", "--kernel", "k", "--disk", "path=a,vhost_user=true,socket=s");
+	EXPECT_ERROR("vhost_user=true needs socket=PATH", "--kernel", "k", "--disk", "vhost_user=true");
+	EXPECT_ERROR("vhost_user=true needs socket=PATH", "--kernel", "k", "--disk", "vhost_user=on,socket=");
+	EXPECT_ERROR("socket= needs vhost_user=true", "--kernel", "k", "--disk", "socket=/s");
+	EXPECT_ERROR("path=FILE or vhost_user=true", "--kernel", "k", "--disk", "readonly=on");
+	EXPECT_ERROR("path=FILE or vhost_user=true", "--kernel", "k", "--disk", "path=");
+	EXPECT_ERROR("num_queues must be 1..16, got '0'", "--kernel", "k", "--disk", "path=a,num_queues=0");
+	EXPECT_ERROR("num_queues must be 1..16, got '17'", "--kernel", "k", "--disk", "path=a,num_queues=17");
+	EXPECT_ERROR("num_queues must be 1..16", "--kernel", "k", "--disk", "path=a,num_queues=x");
+	EXPECT_ERROR("queue_size must be a power of two", "--kernel", "k", "--disk", "path=a,queue_size=100");
+	EXPECT_ERROR("queue_size must be a power of two", "--kernel", "k", "--disk", "path=a,queue_size=2048");
+	EXPECT_ERROR("queue_size must be a power of two", "--kernel", "k", "--disk", "path=a,queue_size=0");
+	EXPECT_ERROR("readonly must be on or off", "--kernel", "k", "--disk", "path=a,readonly=maybe");
+	EXPECT_ERROR("readonly and direct apply to path=", "--kernel", "k", "--disk",
+		     "vhost_user=true,socket=s,readonly=on");
+	EXPECT_ERROR("--disk: id must be", "--kernel", "k", "--disk", "path=a,id=a/b");
+	EXPECT_ERROR("id 'x' is used twice", "--kernel", "k", "--disk", "path=a,id=x", "--disk", "path=b,id=x");
+	EXPECT_ERROR("id 'disk1' is used twice", "--kernel", "k", "--disk", "path=a,id=disk1", "--disk", "path=b");
+	EXPECT_ERROR("needs a value", "--kernel", "k", "--disk");
+	/* A later error frees the disks parsed so far (ASan checks). */
+	EXPECT_ERROR("--kernel is required", "--disk", "path=a");
+}

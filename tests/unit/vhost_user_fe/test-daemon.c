@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Daemon spawning/supervision and the device set built from --disk. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "fake_backend.h"
+#include "vmm/daemon.h"
+#include "vmm/vhost_user/devices.h"
+
+static char dir[64];
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cnh-daemon-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void write_script(const char *name, const char *body, mode_t mode)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	cr_assert_eq(chmod(path, mode), 0);
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static bool gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+Test(daemon, find)
+{
+	char buf[PATH_MAX], expect[PATH_MAX], path[PATH_MAX * 2];
+	const char *old_path = getenv("PATH");
+
+	make_dir();
+	write_script("cnh-blk", "exit 0", 0755);
+	write_script("cnh-noexec", "exit 0", 0644);
+	setenv("CNH_DAEMON_DIR", dir, 1);
+	cr_assert_eq(daemon_find("cnh-blk", buf, sizeof(buf)), 0);
+	snprintf(expect, sizeof(expect), "%s/cnh-blk", dir);
+	cr_assert_str_eq(buf, expect);
+	cr_assert_eq(daemon_find("cnh-noexec", buf, sizeof(buf)), -ENOENT, "not executable");
+	cr_assert_eq(daemon_find("cnh-net", buf, sizeof(buf)), -ENOENT, "the override is exclusive");
+	cr_assert_eq(daemon_find("../cnh-blk", buf, sizeof(buf)), -EINVAL);
+	unsetenv("CNH_DAEMON_DIR");
+
+	/* PATH last (no cnh-pathtest next to the test binary or in the build tree). */
+	write_script("cnh-pathtest", "exit 0", 0755);
+	snprintf(path, sizeof(path), "/nonexistent:%s", dir);
+	setenv("PATH", path, 1);
+	cr_assert_eq(daemon_find("cnh-pathtest", buf, sizeof(buf)), 0);
+	snprintf(expect, sizeof(expect), "%s/cnh-pathtest", dir);
+	cr_assert_str_eq(buf, expect);
+	cr_assert_eq(daemon_find("cnh-none", buf, sizeof(buf)), -ENOENT);
+	setenv("PATH", old_path, 1);
+	remove_dir();
+}
+
+/* The daemon gets fd 3 (the socket) and stdio only, an empty signal mask and its argv. */
+Test(daemon, child_environment)
+{
+	static const char prog[] =
+		"import os,sys\n"
+		"def ok(i):\n"
+		"    try:\n"
+		"        os.fstat(i)\n"
+		"        return True\n"
+		"    except OSError:\n"
+		"        return False\n"
+		"fds=[i for i in range(256) if ok(i)]\n"
+		"blk=[l.split()[1] for l in open('/proc/self/status') if l.startswith('SigBlk')][0]\n"
+		"os.write(3, ('%s|%s|%s' % (','.join(map(str,fds)), blk, ' '.join(sys.argv[1:]))).encode())\n";
+	char *argv[] = { "python3", "-c", (char *)prog, "--fd", "3", "--x", NULL };
+	struct ev_loop *loop = ev_default_loop(0);
+	struct daemon *d;
+	char buf[512] = "", exe[PATH_MAX];
+	sigset_t block, old;
+	ssize_t n;
+	int fd, leak;
+
+	if (daemon_find("python3", exe, sizeof(exe)) < 0)
+		cr_skip_test("python3 not in PATH");
+	/* A parent fd without CLOEXEC and a blocked signal must not reach the daemon. */
+	leak = open("/dev/null", O_RDONLY);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	cr_assert_eq(daemon_spawn(loop, exe, argv, "t0", NULL, NULL, &fd, &d), 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	n = read(fd, buf, sizeof(buf) - 1);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	cr_assert_str_eq(buf, "0,1,2,3|0000000000000000|--fd 3 --x", "daemon saw '%s'", buf);
+	close(fd);
+	close(leak);
+	daemon_free(d);
+}
+
+Test(daemon, terminate_and_reap)
+{
+	char *argv[] = { "sleep", "100", NULL };
+	struct ev_loop *loop = ev_default_loop(0);
+	struct timespec t;
+	struct daemon *d;
+	char exe[PATH_MAX];
+	pid_t pid;
+	int fd;
+
+	cr_assert_eq(daemon_find("sleep", exe, sizeof(exe)), 0);
+	cr_assert_eq(daemon_spawn(loop, exe, argv, "t1", NULL, NULL, &fd, &d), 0);
+	pid = daemon_pid(d);
+	cr_assert(daemon_running(d));
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	daemon_free(d);
+	cr_assert_lt(ms_since(&t), DAEMON_GRACE_MS, "SIGTERM was enough");
+	cr_assert(gone(pid), "pid %d left over", (int)pid);
+	close(fd);
+}
+
+Test(daemon, sigkill_after_grace)
+{
+	char *argv[] = { "sh", "-c", "trap '' TERM; exec sleep 100", NULL };
+	struct ev_loop *loop = ev_default_loop(0);
+	struct timespec t;
+	struct daemon *d;
+	pid_t pid;
+	int fd;
+
+	log_set_level(LOG_LVL_ERROR);
+	cr_assert_eq(daemon_spawn(loop, "/bin/sh", argv, "t2", NULL, NULL, &fd, &d), 0);
+	pid = daemon_pid(d);
+	nanosleep(&(struct timespec){ .tv_nsec = 200 * 1000 * 1000 }, NULL); /* let the trap be set */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	daemon_free(d);
+	cr_assert_geq(ms_since(&t), DAEMON_GRACE_MS - 50);
+	cr_assert(gone(pid), "pid %d left over", (int)pid);
+	close(fd);
+}
+
+struct exit_record {
+	bool called;
+	int status;
+};
+
+static void on_exit_cb(struct daemon *d, int wstatus, void *opaque)
+{
+	struct exit_record *r = opaque;
+
+	r->called = true;
+	r->status = wstatus;
+	ev_break(EV_DEFAULT, EVBREAK_ALL);
+}
+
+static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+Test(daemon, exit_watched_on_loop)
+{
+	char *argv[] = { "sh", "-c", "exit 3", NULL };
+	struct ev_loop *loop = ev_default_loop(0);
+	struct exit_record rec = { 0 };
+	struct daemon *d;
+	ev_timer timer;
+	int fd;
+
+	log_set_level(LOG_LVL_ERROR);
+	cr_assert_eq(daemon_spawn(loop, "/bin/sh", argv, "t3", on_exit_cb, &rec, &fd, &d), 0);
+	ev_timer_init(&timer, timeout_cb, 5.0, 0);
+	ev_timer_start(loop, &timer);
+	ev_run(loop, 0);
+	ev_timer_stop(loop, &timer);
+	cr_assert(rec.called, "no exit callback");
+	cr_assert(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 3);
+	cr_assert_not(daemon_running(d));
+	daemon_free(d);
+	close(fd);
+}
+
+Test(devices, spawn_failure_cleans_up)
+{
+	char args[PATH_MAX], body[PATH_MAX * 2], line[512] = "";
+	struct vm_config cfg = { 0 };
+	struct vhost_user_set *set = NULL;
+	char err[256] = "";
+	FILE *f;
+
+	log_set_level(LOG_LVL_ERROR);
+	make_dir();
+	snprintf(args, sizeof(args), "%s/args", dir);
+	/* A cnh-blk that records its command line and exits without a handshake. */
+	snprintf(body, sizeof(body), "echo \"$*\" > %s", args);
+	write_script("cnh-blk", body, 0755);
+	setenv("CNH_DAEMON_DIR", dir, 1);
+	cfg.ndisks = 1;
+	cfg.disks[0] = (struct disk_config){
+		.id = "disk0", .path = "/x.img", .readonly = true, .num_queues = 2, .queue_size = 64,
+	};
+	cr_assert_lt(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), 0);
+	cr_assert_not_null(strstr(err, "disk0"), "%s", err);
+	f = fopen(args, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	cr_assert_str_eq(line, "--fd 3 --path /x.img --readonly --num-queues 2 --queue-size 64\n");
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child is left");
+	cr_assert_eq(errno, ECHILD);
+
+	/* No executable at all: a clear error. */
+	unlink(args);
+	snprintf(args, sizeof(args), "%s/cnh-blk", dir);
+	unlink(args);
+	cr_assert_eq(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), -ENOENT);
+	cr_assert_not_null(strstr(err, "cannot find cnh-blk"), "%s", err);
+	unsetenv("CNH_DAEMON_DIR");
+	remove_dir();
+}
+
+static void *accept_thread(void *arg)
+{
+	struct fake_backend *fb = arg;
+	int lfd = fb->sock;
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	close(lfd);
+	if (c >= 0)
+		fake_start(fb, c);
+	return NULL;
+}
+
+Test(devices, external_backend)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vm_config cfg = { 0 };
+	struct vhost_user_set *set = NULL;
+	struct fake_backend fb;
+	pthread_t t;
+	char err[256] = "";
+	uint64_t cap = 0;
+	int lfd;
+
+	make_dir();
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vub.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 1), 0);
+	fake_init(&fb);
+	fb.config[0] = 8; /* capacity */
+	fb.sock = lfd;
+	cr_assert_eq(pthread_create(&t, NULL, accept_thread, &fb), 0);
+	cfg.ndisks = 1;
+	cfg.disks[0] = (struct disk_config){
+		.id = "ext", .socket = sa.sun_path, .vhost_user = true, .num_queues = 1, .queue_size = 128,
+	};
+	cr_assert_eq(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), 0, "%s", err);
+	pthread_join(t, NULL);
+	cr_assert_eq(set->ndevs, 1);
+	cr_assert_eq(set->devs[0]->device_id, 2);
+	cr_assert_str_eq(set->devs[0]->name, "ext");
+	cr_assert_eq(set->devs[0]->queue_max_size, 128);
+	set->devs[0]->ops->config_read(set->devs[0], 0, &cap, sizeof(cap));
+	cr_assert_eq(cap, 8);
+	vhost_user_devices_free(set);
+	fake_join(&fb);
+	cr_assert_gt(fb.n, 0);
+
+	/* Nothing listening: a clear error naming the socket. */
+	unlink(sa.sun_path);
+	cr_assert_lt(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), 0);
+	cr_assert_not_null(strstr(err, "vub.sock"), "%s", err);
+	remove_dir();
+}
