@@ -541,6 +541,7 @@ static int api_read_vm_config(struct api_ctx *c, json_t *root, struct api_vm_con
 		if (!cfg->vsock)
 			return -ENOMEM;
 		api_vsock_init(cfg->vsock);
+		cfg->nvsock = 1;
 		r = api_read_vsock(c, "vsock", v, cfg->vsock);
 		if (r < 0)
 			return r;

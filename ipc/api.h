@@ -134,7 +134,8 @@ struct api_vm_config {
 	unsigned int nfs;
 	struct api_pmem *pmem;
 	unsigned int npmem;
-	struct api_vsock *vsock; /* NULL: none (Cloud Hypervisor: one object) */
+	struct api_vsock *vsock; /* one object in JSON (Cloud Hypervisor); NULL: none */
+	unsigned int nvsock;     /* 0 or 1 */
 };
 
 struct api_remove_device {

@@ -160,10 +160,9 @@ void api_vm_config_fini(struct api_vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->npmem; i++)
 		api_pmem_fini(&cfg->pmem[i]);
 	free(cfg->pmem);
-	if (cfg->vsock) {
-		api_vsock_fini(cfg->vsock);
-		free(cfg->vsock);
-	}
+	for (unsigned int i = 0; i < cfg->nvsock; i++)
+		api_vsock_fini(&cfg->vsock[i]);
+	free(cfg->vsock);
 	api_vm_config_init(cfg);
 }
 
@@ -431,7 +430,7 @@ static json_t *api_vm_config_json(const struct api_vm_config *cfg)
 		api_set(o, "fs", api_fss_json(cfg->fs, cfg->nfs), &ok);
 	if (cfg->npmem)
 		api_set(o, "pmem", api_pmems_json(cfg->pmem, cfg->npmem), &ok);
-	if (cfg->vsock)
+	if (cfg->nvsock)
 		api_set(o, "vsock", api_vsock_json(cfg->vsock), &ok);
 	if (!ok) {
 		json_decref(o);
