@@ -10,6 +10,8 @@ PKGS=(
   libseccomp-dev liburing-dev libfdt-dev libev-dev libjansson-dev
   # tests
   libcriterion-dev acpica-tools cpio
+  # interop tests: qemu-storage-daemon as a third-party vhost-user-blk back-end
+  qemu-system-common
 )
 
 missing=()
