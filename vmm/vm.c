@@ -562,6 +562,13 @@ int vmm_add_virtio_dev(struct vmm *vmm, struct virtio_dev *dev, char *err, size_
 	return 0;
 }
 
+void vmm_virtio_config_changed(struct vmm *vmm, struct virtio_dev *dev)
+{
+	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++)
+		if (vmm->virtio_devs[i] == dev && vmm->vm && vmm->vm->vpci[i])
+			virtio_pci_config_changed(vmm->vm->vpci[i]);
+}
+
 int vmm_run(struct vmm *vmm)
 {
 	int r = vm_start(vmm->vm);

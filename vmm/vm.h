@@ -109,6 +109,12 @@ void vmm_fini(struct vmm *vmm);
  * -EINVAL for a device the transport rejects; err gets a one-line reason.
  */
 int vmm_add_virtio_dev(struct vmm *vmm, struct virtio_dev *dev, char *err, size_t errlen) __must_check;
+/*
+ * A registered device's configuration space changed: the current boot's
+ * transport bumps config_generation and raises the configuration interrupt.
+ * Call on the main loop thread (the VM is replaced there on reboot).
+ */
+void vmm_virtio_config_changed(struct vmm *vmm, struct virtio_dev *dev);
 /* Post an event from any thread. */
 void vmm_post_event(struct vmm *vmm, enum vmm_event ev);
 

@@ -553,6 +553,18 @@ fail:
 	return r;
 }
 
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+	uint16_t vec;
+
+	pthread_mutex_lock(&vp->lock);
+	vp->generation++;
+	vec = vp->config_vector;
+	pthread_mutex_unlock(&vp->lock);
+	if (vec != VIRTIO_MSI_NO_VECTOR)
+		msix_notify(&vp->msix, vec);
+}
+
 void virtio_pci_free(struct virtio_pci *vp)
 {
 	if (!vp)

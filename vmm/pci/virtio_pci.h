@@ -123,6 +123,11 @@ uint32_t virtio_pci_class(uint16_t device_id);
  */
 int virtio_pci_new(struct pci_root *root, unsigned int slot, struct virtio_dev *dev,
 		   struct pci_hv *hv, const struct guest_mem *gm, struct virtio_pci **ret) __must_check;
+/*
+ * The device configuration changed (e.g. a disk was resized): bump
+ * config_generation and raise the configuration vector. Any thread.
+ */
+void virtio_pci_config_changed(struct virtio_pci *vp);
 /* Unplug, reset the device if the driver had started it, release fds. Accepts NULL. */
 void virtio_pci_free(struct virtio_pci *vp);
 

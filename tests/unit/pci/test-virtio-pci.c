@@ -541,3 +541,16 @@ Test(virtio_pci, rejects_bad_devices)
 	virtio_pci_free(v2);
 	cr_assert_eq(({ uint32_t v; pci_root_cfg_read(root, 2 << 15, &v, 4); v; }), 0xffffffff);
 }
+
+Test(virtio_pci, config_change)
+{
+	struct pollfd p = { .fd = msix_vector_fd(&vp->msix, 0), .events = POLLIN };
+
+	virtio_pci_config_changed(vp);
+	cr_assert_eq(r(C(CFGGENERATION), 1), 1);
+	cr_assert_eq(poll(&p, 1, 0), 0, "no configuration vector yet");
+	w(C(MSIX), 0, 2);
+	virtio_pci_config_changed(vp);
+	cr_assert_eq(r(C(CFGGENERATION), 1), 2);
+	cr_assert_eq(poll(&p, 1, 0), 1, "configuration vector raised");
+}
