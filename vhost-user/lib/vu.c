@@ -2,6 +2,7 @@
 /* vu_dev: connection state, queue life cycle and the request table. */
 #include "vhost-user/lib/vu.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -116,11 +117,17 @@ static void vu_queue_reset(struct vu_dev *dev, struct vu_queue *q, unsigned int 
 int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops, unsigned int num_queues,
 		uint16_t max_queue_size, int sock)
 {
+	int flags;
+
 	memset(dev, 0, sizeof(*dev));
 	dev->sock = sock;
 	if (!ops || !ops->get_features || num_queues == 0 || num_queues > VHOST_USER_MAX_QUEUES ||
 	    max_queue_size == 0 || max_queue_size > VIRTQ_MAX_SIZE || (max_queue_size & (max_queue_size - 1)) ||
 	    sock < 0)
+		goto fail_inval;
+	/* vu_dispatch reads a whole message once the socket is readable. */
+	flags = fcntl(sock, F_GETFL);
+	if (flags < 0 || ((flags & O_NONBLOCK) && fcntl(sock, F_SETFL, flags & ~O_NONBLOCK) < 0))
 		goto fail_inval;
 	dev->queues = calloc(num_queues, sizeof(*dev->queues));
 	if (!dev->queues) {

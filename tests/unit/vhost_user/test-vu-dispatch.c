@@ -541,8 +541,9 @@ Test(dispatch, vring_changes_refused_while_started)
 	cr_assert_lt(roundtrip(VHOST_USER_SET_VRING_NUM, 0, &s, sizeof(s), NULL, 0), 0);
 }
 
-Test(dispatch, control_loop_kick, .init = NULL)
+Test(dispatch, control_loop_kick)
 {
+	teardown(); /* again with the queue_kick ops */
 	init_dev(&t_ops_kick);
 	handshake(false);
 	mem_table();
@@ -559,7 +560,7 @@ Test(dispatch, control_loop_kick, .init = NULL)
 	cr_assert_eq(td.stops, 1);
 }
 
-Test(dispatch, init_rejects_bad_arguments, .init = NULL)
+Test(dispatch, init_rejects_bad_arguments)
 {
 	struct vu_dev d;
 	int s[2];

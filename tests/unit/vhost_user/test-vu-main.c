@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Daemon conventions: command line and the per-connection runner. */
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "vhost-user/lib/vu_main.h"
+
+struct opt_ctx {
+	const char *path;
+	bool ro;
+};
+
+static int opt_path(void *ctx, const char *arg, char *err, size_t len)
+{
+	if (!*arg) {
+		snprintf(err, len, "empty path");
+		return -EINVAL;
+	}
+	((struct opt_ctx *)ctx)->path = arg;
+	return 0;
+}
+
+static int opt_ro(void *ctx, const char *arg, char *err, size_t len)
+{
+	cr_assert_null(arg);
+	((struct opt_ctx *)ctx)->ro = true;
+	return 0;
+}
+
+static const struct vu_main_opt opts[] = {
+	{ "path", "FILE", "image", opt_path },
+	{ "readonly", NULL, "read-only", opt_ro },
+};
+
+static const char *const features[] = { "read-only", "blk-file", NULL };
+
+static const struct vu_main_info info = {
+	.prog = "cnh-test", .summary = "test daemon", .type = "block", .features = features,
+	.opts = opts, .nopts = ARRAY_SIZE(opts),
+};
+
+static int parse(struct opt_ctx *c, struct vu_main_args *a, int argc, const char **argv)
+{
+	return vu_main_parse(&info, c, argc, (char **)argv, a);
+}
+
+Test(vu_main, socket_path_and_device_options)
+{
+	struct opt_ctx c = { 0 };
+	struct vu_main_args a;
+	const char *argv[] = { "cnh-test", "--socket-path", "/tmp/x.sock", "--path", "/img", "--readonly" };
+
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(argv), argv), 0);
+	cr_assert_str_eq(a.socket_path, "/tmp/x.sock");
+	cr_assert_eq(a.fd, -1);
+	cr_assert_str_eq(c.path, "/img");
+	cr_assert(c.ro);
+}
+
+Test(vu_main, fd)
+{
+	struct opt_ctx c = { 0 };
+	struct vu_main_args a;
+	const char *argv[] = { "cnh-test", "--fd", "3" };
+
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(argv), argv), 0);
+	cr_assert_null(a.socket_path);
+	cr_assert_eq(a.fd, 3);
+}
+
+Test(vu_main, usage_errors, .init = cr_redirect_stderr)
+{
+	struct opt_ctx c = { 0 };
+	struct vu_main_args a;
+	const char *none[] = { "cnh-test" };
+	const char *both[] = { "cnh-test", "--fd", "3", "--socket-path", "/s" };
+	const char *badfd[] = { "cnh-test", "--fd", "x" };
+	const char *unknown[] = { "cnh-test", "--fd", "3", "--bogus" };
+	const char *baddev[] = { "cnh-test", "--fd", "3", "--path", "" };
+	const char *extra[] = { "cnh-test", "--fd", "3", "stray" };
+
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(none), none), -EINVAL);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(both), both), -EINVAL);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(badfd), badfd), -EINVAL);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(unknown), unknown), -EINVAL);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(baddev), baddev), -EINVAL);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(extra), extra), -EINVAL);
+}
+
+Test(vu_main, print_capabilities, .init = cr_redirect_stdout)
+{
+	struct opt_ctx c = { 0 };
+	struct vu_main_args a;
+	const char *argv[] = { "cnh-test", "--print-capabilities" };
+
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(argv), argv), 1);
+	fflush(stdout);
+	cr_assert_stdout_eq_str("{\n  \"type\": \"block\",\n  \"features\": [\"read-only\", \"blk-file\"]\n}\n");
+}
+
+Test(vu_main, help_lists_device_options, .init = cr_redirect_stdout)
+{
+	struct opt_ctx c = { 0 };
+	struct vu_main_args a;
+	const char *argv[] = { "cnh-test", "--help" };
+	char buf[4096] = { 0 };
+	FILE *f;
+
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(argv), argv), 1);
+	fflush(stdout);
+	f = cr_get_redirected_stdout();
+	cr_assert_gt(fread(buf, 1, sizeof(buf) - 1, f), 0);
+	cr_assert_not_null(strstr(buf, "--path FILE"));
+	cr_assert_not_null(strstr(buf, "--readonly"));
+	cr_assert_not_null(strstr(buf, "--socket-path PATH"));
+	cr_assert_not_null(strstr(buf, "--print-capabilities"));
+}
+
+struct run_dev {
+	struct vu_dev vu;
+	int connects, disconnects;
+};
+
+static struct run_dev rd;
+
+static uint64_t r_features(struct vu_dev *d)
+{
+	return 1ULL << 7;
+}
+
+static const struct vu_dev_ops r_ops = { .get_features = r_features };
+
+static int r_connected(struct vu_dev *d)
+{
+	container_of(d, struct run_dev, vu)->connects++;
+	return 0;
+}
+
+static void r_disconnected(struct vu_dev *d)
+{
+	container_of(d, struct run_dev, vu)->disconnects++;
+}
+
+Test(vu_main, run_serves_fd_until_hangup)
+{
+	int sv[2];
+	struct vhost_user_msg m, r;
+	struct vu_main_args a = { NULL, -1 };
+	struct vu_main_dev md = { &rd.vu, &r_ops, 1, 64, r_connected, r_disconnected };
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	a.fd = sv[1];
+	/* The front-end's messages wait in the socket; EOF ends the session. */
+	vhost_user_msg_init(&m, VHOST_USER_GET_FEATURES);
+	cr_assert_eq(vhost_user_send(sv[0], &m), 0);
+	shutdown(sv[0], SHUT_WR);
+	cr_assert_eq(vu_main_run(&a, loop, &md), 0);
+	cr_assert_eq(vhost_user_recv(sv[0], &r), 0);
+	cr_assert(r.payload.u64 & (1ULL << 7));
+	cr_assert_eq(rd.connects, 1);
+	cr_assert_eq(rd.disconnects, 1);
+	cr_assert_eq(rd.vu.sock, -1, "connection closed");
+	close(sv[0]);
+	ev_loop_destroy(loop);
+}
