@@ -75,11 +75,12 @@ struct bench {
 	struct bb_queue *q;
 };
 
-/* Lay out queue q's rings and buffers at gpa base; returns bytes used. */
-uint64_t bb_queue_layout(const struct bb_config *cfg, uint64_t base);
+/* Guest memory one queue needs (rings, headers, data buffers), page multiple. */
+uint64_t bb_queue_layout(const struct bb_config *cfg);
 int bb_queue_init(struct bb_queue *q, struct bench *b, unsigned int idx, uint8_t *mem,
 		  uint64_t base) __must_check;
 void bb_queue_fini(struct bb_queue *q);
+/* Thread body: drive queue arg until the phase says stop; q->fatal on a protocol error. */
 void *bb_queue_thread(void *arg);
 /* The verify pattern: u64 word at disk byte offset off (little-endian). */
 static inline uint64_t bb_pattern_word(uint64_t off, uint64_t seed)

@@ -20,8 +20,6 @@ struct bb_layout {
 
 static void bb_layout_of(const struct bb_config *cfg, struct bb_layout *l)
 {
-	uint64_t n = cfg->qsize;
-
 	l->desc = 0;
 	l->avail = ALIGN_UP(vq_desc_size(cfg->qsize), 64);
 	l->used = ALIGN_UP(l->avail + vq_avail_size(cfg->qsize), BB_PAGE);
@@ -29,14 +27,12 @@ static void bb_layout_of(const struct bb_config *cfg, struct bb_layout *l)
 	l->data = ALIGN_UP(l->hdr + 32 * (uint64_t)cfg->depth, BB_PAGE);
 	l->stride = ALIGN_UP(cfg->bs, BB_PAGE);
 	l->total = ALIGN_UP(l->data + cfg->depth * l->stride, BB_PAGE);
-	(void)n;
 }
 
-uint64_t bb_queue_layout(const struct bb_config *cfg, uint64_t base)
+uint64_t bb_queue_layout(const struct bb_config *cfg)
 {
 	struct bb_layout l;
 
-	(void)base;
 	bb_layout_of(cfg, &l);
 	return l.total;
 }

@@ -364,7 +364,7 @@ bad:
 
 /* Negotiate, read the geometry and start every queue. */
 static int bb_setup(struct bench *b, struct vu_front *fe, int memfd, uint8_t *mem, uint64_t memsize,
-		    const struct bb_args *a, uint64_t capacity_hint)
+		    const struct bb_args *a)
 {
 	struct bb_config *cfg = &b->cfg;
 	uint8_t config[36] = { 0 };
@@ -388,7 +388,6 @@ static int bb_setup(struct bench *b, struct vu_front *fe, int memfd, uint8_t *me
 	capacity *= 512;
 	if (fe->dev_features & (1ull << VIRTIO_BLK_F_BLK_SIZE))
 		memcpy(&blk_size, config + 20, 4);
-	(void)capacity_hint;
 	if (cfg->size == 0 || cfg->size > capacity)
 		cfg->size = a->size_set ? cfg->size : capacity;
 	if (cfg->size > capacity || cfg->size < cfg->bs * cfg->queues) {
@@ -442,7 +441,7 @@ static int bb_setup(struct bench *b, struct vu_front *fe, int memfd, uint8_t *me
 		vr.kick_fd = q->kick_fd;
 		vr.call_fd = q->call_fd;
 		rc = vu_front_start_vring(fe, i, &vr);
-		base += bb_queue_layout(cfg, base);
+		base += bb_queue_layout(cfg);
 	}
 	return rc;
 }
@@ -475,7 +474,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < cfg->queues; i++)
 		b.q[i].kick_fd = b.q[i].call_fd = -1;
 	for (unsigned int i = 0; i < cfg->queues; i++)
-		memsize += bb_queue_layout(cfg, memsize);
+		memsize += bb_queue_layout(cfg);
 	memsize = ALIGN_UP(memsize, cfg->hugepages ? MiB(2) : 4096);
 	memfd = memfd_create("cnh-bench-guest", MFD_CLOEXEC | (cfg->hugepages ? MFD_HUGETLB : 0));
 	if (memfd < 0 || ftruncate(memfd, (off_t)memsize) < 0) {
@@ -492,7 +491,7 @@ int main(int argc, char **argv)
 		goto fail;
 	if (a.pid)
 		fe.pid = a.pid;
-	rc = bb_setup(&b, &fe, memfd, mem, memsize, &a, 0);
+	rc = bb_setup(&b, &fe, memfd, mem, memsize, &a);
 	if (rc < 0)
 		goto fail;
 
