@@ -125,7 +125,7 @@ Test(schema, vm_config_errors_name_the_field)
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"path\":\"/a\",\"id\":\"_x\"}]}", "disks[0].id: ids starting");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"path\":\"/a\",\"bogus\":1}]}", "disks[0].bogus: unknown field");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"net\":[{\"mac\":\"zz\"}]}", "net[0].mac: expected");
-	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"net\":[{\"num_queues\":3}]}", "net[0].num_queues: must be between 2");
+	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"net\":[{\"num_queues\":3}]}", "net[0].num_queues: must be even");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"fs\":[{\"tag\":\"t\"}]}", "fs[0].socket: required");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"pmem\":[{\"size\":1}]}", "pmem[0].file: required");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"vsock\":{\"cid\":2,\"socket\":\"/s\"}}", "vsock.cid: must be between 3");
