@@ -111,6 +111,11 @@ int vu_virtq_map(struct vu_virtq *vq)
 	vq->used_idx = ring_load16(&vq->used->idx, __ATOMIC_ACQUIRE);
 	vq->signalled_used_valid = false;
 	vq->broken = false;
+	/* After a restart the driver may hold a stale avail_event: ask for the next kick. */
+	if (vq->event_idx) {
+		ring_store16(virtq_avail_event(vq), vq->last_avail_idx, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
 	return 0;
 }
 

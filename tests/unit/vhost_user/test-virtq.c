@@ -433,6 +433,14 @@ Test(virtq, event_idx_avail_event_published)
 	cr_assert_eq(fake_get_avail_event(&r), 1);
 }
 
+Test(virtq, event_idx_avail_event_set_on_map)
+{
+	vq.event_idx = true;
+	vq.last_avail_idx = 300; /* SET_VRING_BASE after a reconnect */
+	cr_assert_eq(vu_virtq_map(&vq), 0);
+	cr_assert_eq(fake_get_avail_event(&r), 300);
+}
+
 Test(virtq, unpop_returns_the_chain)
 {
 	fake_desc(&r, 5, BUF, 8, 0, 0);
@@ -447,4 +455,45 @@ Test(virtq, elem_limits)
 {
 	cr_assert_null(vu_elem_new(0));
 	cr_assert_null(vu_elem_new(VIRTQ_MAX_SIZE + 1));
+}
+
+/* Random rings: every pop either fails cleanly or yields buffers inside guest memory. */
+Test(virtq, random_rings_never_escape_memory)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	char *lo = fake_gpa(&g, GPA), *hi = lo + SIZE;
+	int ok = 0, bad = 0;
+
+	for (int round = 0; round < 2000; round++) {
+		uint8_t *d = (uint8_t *)r.desc;
+
+		for (size_t i = 0; i < VIRTQ_DESC_BYTES(NUM); i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			d[i] = (uint8_t)(seed >> 56);
+		}
+		for (uint16_t i = 0; i < NUM; i++) {
+			/* Bias addresses into (and just around) guest memory, lengths small. */
+			r.desc[i].addr = GPA - 0x100 + (r.desc[i].addr % (SIZE + 0x200));
+			r.desc[i].len %= 0x2000;
+			r.desc[i].next %= NUM + 2;
+			if (round & 1)
+				r.desc[i].flags &= VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE;
+		}
+		r.avail->ring[r.avail->idx % NUM] = (uint16_t)(seed >> 20) % (NUM + 1);
+		r.avail->idx++;
+		cr_assert_eq(vu_virtq_map(&vq), 0);
+		vq.last_avail_idx = (uint16_t)(r.avail->idx - 1);
+		if (vu_virtq_pop(&vq, e) != 0) {
+			bad++;
+		} else {
+			ok++;
+			cr_assert_leq(e->out_num + e->in_num, NUM);
+			for (unsigned int i = 0; i < e->out_num + e->in_num; i++) {
+				char *b = e->sg[i].iov_base;
+
+				cr_assert(b >= lo && b + e->sg[i].iov_len <= hi);
+			}
+		}
+	}
+	cr_assert(ok > 0 && bad > 0, "both outcomes exercised (%d ok, %d rejected)", ok, bad);
 }
