@@ -412,8 +412,10 @@ static void api_conn_on_io(struct ev_loop *loop, ev_io *w, int revents)
 		if (n == 0) {
 			c->eof = true;
 			if (c->parser.state != 0 || c->parser.line_len) {
-				/* Half a request and the peer is gone: nobody reads an answer. */
-				api_conn_free(c);
+				/* Half a request, then the peer shut its side: it may still read. */
+				api_conn_error(c, 400, NULL, "connection closed in the middle of a request",
+					       false);
+				api_conn_update(c);
 				return;
 			}
 		}
