@@ -135,6 +135,7 @@ Test(vhost_user, replies)
 	cr_assert_eq(vhost_user_msg_validate(&m, VHOST_USER_FROM_FRONTEND), 0);
 	vhost_user_msg_init(&m, VHOST_USER_GET_CONFIG);
 	m.hdr.flags |= VHOST_USER_FLAG_REPLY;
+	m.payload.config.offset = 0;
 	m.payload.config.size = 60;
 	m.hdr.size = VHOST_USER_CONFIG_HDR_SIZE + 60;
 	cr_assert_eq(vhost_user_msg_validate(&m, VHOST_USER_FROM_FRONTEND), 0);
