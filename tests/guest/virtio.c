@@ -57,6 +57,7 @@
 #define SVR_ENABLE 0x100
 #define SVR_SPURIOUS 0xff
 
+#define VECTOR_BULK 0x30 /* config and queues until virtq_vector_refresh() */
 #define VECTOR_FIRST 0x40
 #define VECTOR_LAST 0xef
 
@@ -251,6 +252,7 @@ static void msix_entry_set(const struct virtio_pci *vp, uint16_t entry, uint8_t 
 {
 	uint64_t e = vp->msix_table + (uint64_t)entry * MSIX_ENTRY_LEN;
 
+	mmio_write32(e + MSIX_ENTRY_CTRL, 1); /* masked while rewritten */
 	mmio_write32(e + MSIX_ENTRY_ADDR_LO, MSI_ADDR_BASE | (vp->apic_id << 12));
 	mmio_write32(e + MSIX_ENTRY_ADDR_HI, 0);
 	mmio_write32(e + MSIX_ENTRY_DATA, cpu_vector); /* fixed, edge */
@@ -271,7 +273,7 @@ static void write64_split(uint64_t addr, uint64_t v)
 	mmio_write32(addr + 4, (uint32_t)(v >> 32));
 }
 
-static bool virtq_setup(struct virtio_pci *vp, struct virtio_vectors *vv, uint16_t q,
+static bool virtq_setup(struct virtio_pci *vp, uint16_t q,
 			uint16_t qsize, char *err, size_t size)
 {
 	struct virtq *vq = &vp->vq[q];
@@ -300,10 +302,7 @@ static bool virtq_setup(struct virtio_pci *vp, struct virtio_vectors *vv, uint16
 	vq->used = (volatile struct virtq_used *)(ring + RING_USED_OFF);
 
 	vq->vector = (uint16_t)(q + 1); /* table entry 0 is the config vector */
-	if (!vector_alloc(vv, &vq->cpu_vector)) {
-		snprintf(err, size, "out of x86 vectors");
-		return false;
-	}
+	vq->cpu_vector = VECTOR_BULK;
 	msix_entry_set(vp, vq->vector, vq->cpu_vector);
 
 	mmio_write16(vp->common + VCC_QUEUE_SIZE, sz);
@@ -334,7 +333,6 @@ bool virtio_pci_init(struct virtio_pci *vp, struct virtio_vectors *vv, uint64_t 
 {
 	const struct pci_fn *fn = &vp->fn;
 	uint16_t ctrl;
-	uint8_t cfg_vector;
 
 	vp->apic_id = vv->apic_id;
 	vp->lapic = vv->lapic;
@@ -379,11 +377,7 @@ bool virtio_pci_init(struct virtio_pci *vp, struct virtio_vectors *vv, uint64_t 
 		return false;
 	}
 
-	if (!vector_alloc(vv, &cfg_vector)) {
-		snprintf(err, size, "out of x86 vectors");
-		return false;
-	}
-	msix_entry_set(vp, 0, cfg_vector);
+	msix_entry_set(vp, 0, VECTOR_BULK);
 	mmio_write16(vp->common + VCC_MSIX_CONFIG, 0);
 	if (mmio_read16(vp->common + VCC_MSIX_CONFIG) != 0) {
 		snprintf(err, size, "config_msix_vector 0 not accepted");
@@ -396,7 +390,7 @@ bool virtio_pci_init(struct virtio_pci *vp, struct virtio_vectors *vv, uint64_t 
 		return false;
 	}
 	for (uint16_t q = 0; q < nvq; q++) {
-		if (!virtq_setup(vp, vv, q, qsize, err, size)) {
+		if (!virtq_setup(vp, q, qsize, err, size)) {
 			virtio_status_set(vp, VIRTIO_STATUS_FAILED);
 			return false;
 		}
@@ -477,6 +471,14 @@ bool virtq_wait(struct virtq *vq, uint64_t timeout_ms, uint32_t *ret_id, uint32_
 	*ret_id = e->id;
 	*ret_len = e->len;
 	vq->last_used++;
+	return true;
+}
+
+bool virtq_vector_refresh(struct virtio_pci *vp, struct virtio_vectors *vv, struct virtq *vq)
+{
+	if (vq->vector == VIRTIO_NO_VECTOR || !vector_alloc(vv, &vq->cpu_vector))
+		return false;
+	msix_entry_set(vp, vq->vector, vq->cpu_vector);
 	return true;
 }
 

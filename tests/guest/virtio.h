@@ -108,7 +108,7 @@ bool virtio_pci_probe(struct virtio_pci *vp, const struct pci_fn *fn, char *err,
 /*
  * Reset, ACKNOWLEDGE, DRIVER, negotiate (want & offered, VERSION_1 required),
  * FEATURES_OK (re-read), MSI-X on, nvq queues of at most qsize entries,
- * each with a fresh vector from vv, DRIVER_OK. One device at a time: the
+ * config and queue vectors all on one shared x86 vector (0x30), DRIVER_OK. One device at a time: the
  * rings live in one static arena.
  */
 bool virtio_pci_init(struct virtio_pci *vp, struct virtio_vectors *vv, uint64_t want,
@@ -132,6 +132,13 @@ void virtq_submit(struct virtq *vq, uint16_t head);
  * Polls; never enables interrupts.
  */
 bool virtq_wait(struct virtq *vq, uint64_t timeout_ms, uint32_t *ret_id, uint32_t *ret_len);
+/*
+ * Point the queue's MSI-X table entry at a fresh x86 vector (masked while
+ * rewritten). Devices may signal spuriously when queues start; a vector
+ * nothing has used yet makes "pending after the first completion" mean
+ * something.
+ */
+bool virtq_vector_refresh(struct virtio_pci *vp, struct virtio_vectors *vv, struct virtq *vq);
 /* Is the queue's vector pending in this CPU's LAPIC IRR? */
 bool virtq_irr_pending(const struct virtio_pci *vp, const struct virtq *vq);
 
