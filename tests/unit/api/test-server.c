@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include "ipc/api.h"
 #include "ipc/http.h"
@@ -267,6 +268,7 @@ static const char *const vm_json = "{\"payload\":{\"kernel\":\"/vmlinux\",\"cmdl
 				   "\"cpus\":{\"boot_vcpus\":2},\"memory\":{\"size\":268435456}}";
 
 TestSuite(server, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(remote, .init = setup, .fini = teardown, .timeout = 60);
 
 Test(server, ping)
 {
@@ -589,4 +591,71 @@ Test(parse, api_socket_option)
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[sizeof(longp) - 1] = '\0';
 	cr_assert_eq(api_server_parse(longp, &c, err, sizeof(err)), -EINVAL);
+}
+
+/* ---- cnh-remote against the server (the binary's path comes from meson) ---- */
+
+/* Run cnh-remote with args; capture stdout+stderr into out; return the exit status. */
+static int remote(char *out, size_t outlen, const char *args)
+{
+	const char *bin = getenv("CNH_REMOTE");
+	char cmd[2048];
+	FILE *f;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s --api-socket %s %s 2>&1", bin, sock_path, args);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, outlen - 1, f);
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(remote, subcommands_and_exit_codes)
+{
+	char out[8192];
+
+	if (!getenv("CNH_REMOTE"))
+		cr_skip_test("CNH_REMOTE not set");
+	cr_assert_eq(remote(out, sizeof(out), "ping"), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "cnh " CNH_VERSION), "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "--json ping"), 0, "%s", out);
+	cr_assert_eq(out[0], '{', "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "boot"), 1);
+	cr_assert_not_null(strstr(out, "409 Conflict: cannot boot: the VM is not created"), "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "create --kernel /vmlinux --cmdline 'console=ttyS0 quiet' "
+					     "--cpus boot=2 --memory size=256M "
+					     "--disk path=/img,readonly=on,id=root --serial file=/tmp/x"),
+		     0, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "create --kernel /vmlinux"), 1);
+	cr_assert_eq(remote(out, sizeof(out), "add-disk path=/data"), 0, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "add-disk path=/data,bogus=1"), 2, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "boot"), 0, "%s", out);
+	cr_assert_eq(fake.boot_ndisks, 2);
+	cr_assert_eq(remote(out, sizeof(out), "info"), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "state: Running"), "%s", out);
+	cr_assert_not_null(strstr(out, "cpus: 2"), "%s", out);
+	cr_assert_not_null(strstr(out, "memory: 256 MiB"), "%s", out);
+	cr_assert_not_null(strstr(out, "cmdline: console=ttyS0 quiet"), "%s", out);
+	cr_assert_not_null(strstr(out, "disks root:"), "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "add-net tap=tap0"), 1, "%s", out);
+	cr_assert_not_null(strstr(out, "hotplug is not supported yet"), "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "counters"), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "_disk0.read_ops: 7"), "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "pause"), 0, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "resume"), 0, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "remove-device"), 2, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "frobnicate"), 2, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "shutdown extra"), 2, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "add-disk --help"), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "PUT /api/v1/vm.add-disk"), "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "shutdown"), 0, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "delete"), 0, "%s", out);
+	cr_assert_eq(remote(out, sizeof(out), "shutdown-vmm"), 0, "%s", out);
+	cr_assert_eq(fake.vmm_shutdowns, 1);
+	snprintf(sock_path + strlen(sock_path) - 5, 6, ".none");
+	cr_assert_eq(remote(out, sizeof(out), "ping"), 3, "%s", out);
+	snprintf(sock_path + strlen(sock_path) - 5, 6, ".sock");
 }
