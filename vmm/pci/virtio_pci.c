@@ -336,6 +336,7 @@ static void vpci_bar_access(struct virtio_pci *vp, uint64_t off, void *data, uns
 		if (write && roff / VIRTIO_PCI_NOTIFY_MULT < vp->nq) {
 			uint64_t one = 1;
 
+			vp->notify_exits++;
 			if (write_full(vp->q[roff / VIRTIO_PCI_NOTIFY_MULT].kick_fd, &one, 8) < 0)
 				log_debug(TAG, "kick eventfd write failed");
 		}

@@ -111,6 +111,8 @@ struct virtio_pci {
 	unsigned int nq;
 	struct virtio_pci_queue q[VIRTIO_MAX_QUEUES];
 	uint8_t pci_cfg_cap; /* offset of the VIRTIO_PCI_CAP_PCI_CFG capability */
+	/* Notify writes that exited to the VMM; stays 0 while the ioeventfds work. */
+	unsigned int notify_exits;
 };
 
 /* PCI class code for a virtio device id. */
