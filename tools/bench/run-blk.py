@@ -229,6 +229,7 @@ def plots(results, docs, tmp):
         lines = ", ".join(f"'{dat}' using {col(bi, k)}:xtic(1) title '{BACKEND_TITLE[b]}'"
                           for bi, b in enumerate(present))
         script = common + f'set output "{png}"\nset title "{title}"\nset ylabel "{ylabel}"\n'
+        script += f"set xrange [-0.6:{len(WORKLOADS) - 0.4}]\n"
         script += ("set logscale y\n" if logy else "set yrange [0:*]\n") + "plot " + lines + "\n"
         r = subprocess.run(["gnuplot"], input=script, text=True, stderr=subprocess.PIPE)
         if r.returncode == 0:
