@@ -167,8 +167,8 @@ static const struct api_field api_disk_fields[] = {
 	FSTR(struct api_disk, path, API_MAX_STRING, false),
 	FBOOL(struct api_disk, readonly),
 	FBOOL(struct api_disk, direct),
-	FUINT(struct api_disk, num_queues, 1, API_MAX_QUEUES, false),
-	FUINT(struct api_disk, queue_size, 1, API_MAX_QUEUE_SIZE, false),
+	FUINT(struct api_disk, num_queues, 1, API_MAX_DISK_QUEUES, false),
+	FUINT(struct api_disk, queue_size, 2, API_MAX_DISK_QUEUE_SIZE, false),
 	FBOOL(struct api_disk, vhost_user),
 	FSTR(struct api_disk, vhost_socket, API_MAX_STRING, false),
 	FSTR(struct api_disk, serial, 20, false), /* virtio-blk serial: 20 bytes */
@@ -188,6 +188,10 @@ static int api_check_id(struct api_ctx *c, const char *prefix, const char *id)
 		return api_fail(c, path, "must not be empty");
 	if (id[0] == '_')
 		return api_fail(c, path, "ids starting with '_' are reserved");
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-' || *p == '.'))
+			return api_fail(c, path, "letters, digits, '_', '-' and '.' only");
 	return 0;
 }
 

@@ -21,7 +21,7 @@
 
 #include "common/util.h"
 
-#define API_MAX_DISKS 16
+#define API_MAX_DISKS 8 /* as --disk */
 #define API_MAX_NETS 16
 #define API_MAX_FS 8
 #define API_MAX_PMEM 8
@@ -30,8 +30,10 @@
 #define API_MAX_VCPUS 254
 #define API_MAX_QUEUES 64
 #define API_MAX_QUEUE_SIZE 32768
+#define API_MAX_DISK_QUEUES 16
+#define API_MAX_DISK_QUEUE_SIZE 1024
 #define API_MIN_MEMORY MiB(16)
-#define API_MAX_ID 64
+#define API_MAX_ID 31 /* letters, digits, _ - . (as --disk id=) */
 
 enum api_vm_state {
 	API_VM_NOT_CREATED = 0,
@@ -77,8 +79,8 @@ struct api_disk {
 	char *path;
 	bool readonly;
 	bool direct;
-	unsigned int num_queues; /* default 1 */
-	unsigned int queue_size; /* default 128, a power of two */
+	unsigned int num_queues; /* default 1, at most API_MAX_DISK_QUEUES */
+	unsigned int queue_size; /* default 128, a power of two, 2..API_MAX_DISK_QUEUE_SIZE */
 	bool vhost_user;
 	char *vhost_socket; /* required with vhost_user */
 	char *serial;

@@ -124,6 +124,8 @@ Test(schema, vm_config_errors_name_the_field)
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"vhost_user\":true}]}", "disks[0].vhost_socket: required");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"path\":\"/a\",\"id\":\"_x\"}]}", "disks[0].id: ids starting");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"path\":\"/a\",\"bogus\":1}]}", "disks[0].bogus: unknown field");
+	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"path\":\"/a\",\"id\":\"a b\"}]}", "disks[0].id: letters, digits");
+	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"path\":\"/a\",\"num_queues\":17}]}", "disks[0].num_queues: must be between 1 and 16");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"net\":[{\"mac\":\"zz\"}]}", "net[0].mac: expected");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"net\":[{\"num_queues\":3}]}", "net[0].num_queues: must be even");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"fs\":[{\"tag\":\"t\"}]}", "fs[0].socket: required");
@@ -135,7 +137,7 @@ Test(schema, vm_config_errors_name_the_field)
 	for (int i = 0; i <= API_MAX_DISKS; i++)
 		strcat(big, i ? ",{\"path\":\"/d\"}" : "{\"path\":\"/d\"}");
 	strcat(big, "]}");
-	vm_bad(big, "disks: at most 16 entries");
+	vm_bad(big, "disks: at most 8 entries");
 }
 
 Test(schema, device_bodies)
