@@ -569,6 +569,13 @@ void vmm_virtio_config_changed(struct vmm *vmm, struct virtio_dev *dev)
 			virtio_pci_config_changed(vmm->vm->vpci[i]);
 }
 
+void vmm_virtio_needs_reset(struct vmm *vmm, struct virtio_dev *dev)
+{
+	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++)
+		if (vmm->virtio_devs[i] == dev && vmm->vm && vmm->vm->vpci[i])
+			virtio_pci_needs_reset(vmm->vm->vpci[i]);
+}
+
 int vmm_run(struct vmm *vmm)
 {
 	int r = vm_start(vmm->vm);

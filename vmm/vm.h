@@ -115,6 +115,8 @@ int vmm_add_virtio_dev(struct vmm *vmm, struct virtio_dev *dev, char *err, size_
  * Call on the main loop thread (the VM is replaced there on reboot).
  */
 void vmm_virtio_config_changed(struct vmm *vmm, struct virtio_dev *dev);
+/* The device broke (back-end gone): DEVICE_NEEDS_RESET for the guest. Main loop thread. */
+void vmm_virtio_needs_reset(struct vmm *vmm, struct virtio_dev *dev);
 /* Post an event from any thread. */
 void vmm_post_event(struct vmm *vmm, enum vmm_event ev);
 

@@ -554,16 +554,35 @@ fail:
 	return r;
 }
 
-void virtio_pci_config_changed(struct virtio_pci *vp)
+static void vpci_config_event(struct virtio_pci *vp, bool needs_reset)
 {
 	uint16_t vec;
 
 	pthread_mutex_lock(&vp->lock);
-	vp->generation++;
+	if (needs_reset) {
+		/* Only a started device can need a reset; a reset one is already fresh. */
+		if (!vp->status) {
+			pthread_mutex_unlock(&vp->lock);
+			return;
+		}
+		vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+	} else {
+		vp->generation++;
+	}
 	vec = vp->config_vector;
 	pthread_mutex_unlock(&vp->lock);
 	if (vec != VIRTIO_MSI_NO_VECTOR)
 		msix_notify(&vp->msix, vec);
+}
+
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+	vpci_config_event(vp, false);
+}
+
+void virtio_pci_needs_reset(struct virtio_pci *vp)
+{
+	vpci_config_event(vp, true);
 }
 
 void virtio_pci_free(struct virtio_pci *vp)

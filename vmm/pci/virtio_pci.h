@@ -130,6 +130,11 @@ int virtio_pci_new(struct pci_root *root, unsigned int slot, struct virtio_dev *
  * config_generation and raise the configuration vector. Any thread.
  */
 void virtio_pci_config_changed(struct virtio_pci *vp);
+/*
+ * The device broke (e.g. its back-end went away): set DEVICE_NEEDS_RESET
+ * and raise the configuration vector, as virtio 1.2 2.1.2 asks. Any thread.
+ */
+void virtio_pci_needs_reset(struct virtio_pci *vp);
 /* Unplug, reset the device if the driver had started it, release fds. Accepts NULL. */
 void virtio_pci_free(struct virtio_pci *vp);
 

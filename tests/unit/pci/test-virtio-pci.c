@@ -554,3 +554,18 @@ Test(virtio_pci, config_change)
 	cr_assert_eq(r(C(CFGGENERATION), 1), 2);
 	cr_assert_eq(poll(&p, 1, 0), 1, "configuration vector raised");
 }
+
+Test(virtio_pci, needs_reset_from_the_device)
+{
+	struct pollfd p = { .fd = msix_vector_fd(&vp->msix, 0), .events = POLLIN };
+
+	virtio_pci_needs_reset(vp);
+	cr_assert_eq(status(), 0, "a reset device stays fresh");
+	negotiate();
+	w(C(MSIX), 0, 2);
+	virtio_pci_needs_reset(vp);
+	cr_assert_eq(status(), 0xb | VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_eq(poll(&p, 1, 0), 1, "configuration vector raised");
+	w(C(STATUS), 0, 1);
+	cr_assert_eq(status(), 0);
+}
