@@ -19,6 +19,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_KVM_DEVICE,
 	OPT_DISK,
+	OPT_TRACE_BOOT,
 };
 
 static const struct option config_long_options[] = {
@@ -31,6 +32,7 @@ static const struct option config_long_options[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -62,6 +64,7 @@ const char *config_usage(void)
 	       "  --log-level error|warn|info|debug\n"
 	       "  -v, --verbose            same as --log-level debug\n"
 	       "  --kvm-device PATH        KVM device node (default /dev/kvm)\n"
+	       "  --trace-boot             print boot trace points (cnh-trace: NAME NS) on stderr\n"
 	       "  -h, --help               this text\n"
 	       "  -V, --version            version\n"
 	       "\n"
@@ -375,6 +378,9 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 			r = config_disk(optarg, cfg, err, errlen);
 			if (r < 0)
 				return r;
+			break;
+		case OPT_TRACE_BOOT:
+			cfg->trace_boot = true;
 			break;
 		case 'v':
 			cfg->log_level = LOG_LVL_DEBUG;

@@ -45,6 +45,7 @@ struct vm_config {
 	struct console_config serial;
 	enum log_level log_level;
 	const char *kvm_path; /* default /dev/kvm */
+	bool trace_boot;     /* --trace-boot: cnh-trace lines on stderr */
 	struct disk_config disks[CONFIG_MAX_DISKS];
 	unsigned int ndisks;
 };

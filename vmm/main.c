@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "vmm/config.h"
+#include "vmm/trace.h"
 #include "vmm/vm.h"
 
 int main(int argc, char **argv)
@@ -17,6 +18,7 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int code;
 
+	trace_start();
 	log_set_ident("cnh");
 	if (config_parse(argc, argv, &cfg, &action, err, sizeof(err)) < 0) {
 		fprintf(stderr, "cnh: %s\n", err);
@@ -31,6 +33,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(cfg.log_level);
+	trace_init(cfg.trace_boot, STDERR_FILENO);
 	signal(SIGPIPE, SIG_IGN);
 
 	loop = ev_default_loop(EVFLAG_SIGNALFD);
@@ -47,5 +50,6 @@ int main(int argc, char **argv)
 	code = vmm_run(&vmm);
 	vmm_fini(&vmm);
 	config_fini(&cfg);
+	trace_point(TRACE_VMM_EXIT);
 	return code;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "vmm/trace.h"
 #include "vmm/vcpu.h"
 
 #include <signal.h>
@@ -252,6 +253,8 @@ static void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "cnh-vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
+	if (vcpu->id == 0)
+		trace_point(TRACE_FIRST_KVM_RUN);
 	while (!atomic_load(&vm->stopping)) {
 		int r = ioctl(vcpu->fd, KVM_RUN, 0);
 

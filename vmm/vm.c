@@ -16,7 +16,9 @@
 #include "devices/serial.h"
 #include "vmm/acpi/acpi.h"
 #include "vmm/console.h"
+#include "vmm/vhost_user/devices.h"
 #include "vmm/layout.h"
+#include "vmm/trace.h"
 #include "vmm/pci/pci.h"
 #include "vmm/pci/pci_kvm.h"
 #include "vmm/pci/virtio_pci.h"
@@ -60,6 +62,8 @@ static void vmm_ctx_platform_event(struct dev_ctx *ctx, enum platform_event ev)
 {
 	struct vmm *vmm = container_of(ctx, struct vmm, ctx);
 
+	if (ev == PLATFORM_POWEROFF)
+		trace_point(TRACE_GUEST_POWEROFF);
 	vmm_post_event(vmm, ev == PLATFORM_POWEROFF ? VMM_EVENT_POWEROFF : VMM_EVENT_REBOOT);
 }
 
@@ -212,7 +216,11 @@ static int vm_setup_firmware(struct vm *vm, const struct vm_config *cfg, char *e
 		snprintf(err, errlen, "building ACPI tables: %s", strerror(-r));
 		return r;
 	}
-	return boot_load(&vm->mem, &bcfg, &vm->boot, err, errlen);
+	trace_point(TRACE_ACPI_BUILT);
+	r = boot_load(&vm->mem, &bcfg, &vm->boot, err, errlen);
+	if (r == 0)
+		trace_point(TRACE_KERNEL_LOADED);
+	return r;
 }
 
 static int vm_new(struct vmm *vmm, struct vm **ret, char *err, size_t errlen)
@@ -232,6 +240,7 @@ static int vm_new(struct vmm *vmm, struct vm **ret, char *err, size_t errlen)
 	r = kvm_open(&vm->kvm, cfg->kvm_path, err, errlen);
 	if (r < 0)
 		goto fail;
+	trace_point(TRACE_KVM_OPEN);
 	if (vm->ncpus > vm->kvm.max_vcpus) {
 		snprintf(err, errlen, "--cpus boot=%u: KVM supports at most %u vCPUs", vm->ncpus,
 			 vm->kvm.max_vcpus);
@@ -241,6 +250,7 @@ static int vm_new(struct vmm *vmm, struct vm **ret, char *err, size_t errlen)
 	r = vm_setup_memory(vm, cfg, err, errlen);
 	if (r < 0)
 		goto fail;
+	trace_point(TRACE_MEMORY_READY);
 	r = vm_setup_pci(vm, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -264,6 +274,7 @@ static int vm_new(struct vmm *vmm, struct vm **ret, char *err, size_t errlen)
 	r = vcpu_setup_boot(&vm->vcpus[0], err, errlen);
 	if (r < 0)
 		goto fail;
+	trace_point(TRACE_VCPUS_CREATED);
 	*ret = vm;
 	return 0;
 fail:
@@ -384,7 +395,7 @@ static int vmm_create_devices(struct vmm *vmm, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 
-	r = post_new(&vmm->ctx, NULL, NULL, &dev);
+	r = post_new(&vmm->ctx, trace_post, NULL, &dev);
 	if (r < 0)
 		goto nomem;
 	vmm_track_device(vmm, dev);
@@ -525,6 +536,16 @@ int vmm_init(struct vmm *vmm, const struct vm_config *cfg, struct ev_loop *loop,
 	r = vmm_create_devices(vmm, err, errlen);
 	if (r < 0)
 		return r;
+	/* Virtio devices: connect to (or spawn) their vhost-user back-ends. */
+	r = vhost_user_devices_create(cfg, loop, &vmm->vu_devices, err, errlen);
+	if (r < 0)
+		return r;
+	for (unsigned int i = 0; i < vmm->vu_devices->ndevs; i++) {
+		r = vmm_add_virtio_dev(vmm, vmm->vu_devices->devs[i], err, errlen);
+		if (r < 0)
+			return r;
+	}
+	trace_point(TRACE_DEVICES_CONNECTED);
 	r = vm_new(vmm, &vm, err, errlen);
 	if (r < 0)
 		return r;
@@ -594,6 +615,10 @@ void vmm_fini(struct vmm *vmm)
 	if (!vmm)
 		return;
 	vmm_stop_vm(vmm);
+	/* After the VM: the transports reset their devices while the back-ends still listen. */
+	vhost_user_devices_free(vmm->vu_devices);
+	vmm->vu_devices = NULL;
+	vmm->nvirtio_devs = 0;
 	for (unsigned int i = vmm->ndevices; i-- > 0;)
 		device_destroy(vmm->devices[i]);
 	vmm->ndevices = 0;

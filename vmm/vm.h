@@ -23,6 +23,7 @@
 struct console;
 struct serial;
 struct ged;
+struct vhost_user_set;
 struct pci_kvm;
 struct pci_root;
 struct virtio_dev;
@@ -79,6 +80,7 @@ struct vmm {
 	 */
 	struct virtio_dev *virtio_devs[VMM_MAX_VIRTIO_DEVS];
 	unsigned int nvirtio_devs;
+	struct vhost_user_set *vu_devices; /* --disk ... front-ends and their daemons */
 
 	/* The VM fd legacy interrupts go to; -1 while no VM runs. */
 	pthread_rwlock_t irq_lock;
