@@ -20,6 +20,7 @@ enum {
 	OPT_KVM_DEVICE,
 	OPT_DISK,
 	OPT_TRACE_BOOT,
+	OPT_API_SOCKET,
 };
 
 static const struct option config_long_options[] = {
@@ -33,6 +34,7 @@ static const struct option config_long_options[] = {
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -65,6 +67,9 @@ const char *config_usage(void)
 	       "  -v, --verbose            same as --log-level debug\n"
 	       "  --kvm-device PATH        KVM device node (default /dev/kvm)\n"
 	       "  --trace-boot             print boot trace points (cnh-trace: NAME NS) on stderr\n"
+	       "  --api-socket path=PATH|fd=N\n"
+	       "                           serve the REST API (Cloud Hypervisor's endpoints) on a unix\n"
+	       "                           socket; without --kernel, wait for vm.create and vm.boot\n"
 	       "  -h, --help               this text\n"
 	       "  -V, --version            version\n"
 	       "\n"
@@ -379,6 +384,12 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 			if (r < 0)
 				return r;
 			break;
+		case OPT_API_SOCKET:
+			r = api_server_parse(optarg, &cfg->api, err, errlen);
+			if (r < 0)
+				return r;
+			cfg->has_api = true;
+			break;
 		case OPT_TRACE_BOOT:
 			cfg->trace_boot = true;
 			break;
@@ -403,7 +414,7 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
-	if (!cfg->kernel) {
+	if (!cfg->kernel && !cfg->has_api) {
 		snprintf(err, errlen, "--kernel is required (see --help)");
 		return -EINVAL;
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/log.h"
+#include "vmm/api.h"
 #include "vmm/console.h"
 
 #define CONFIG_DEFAULT_MEMORY MiB(512)
@@ -48,6 +49,8 @@ struct vm_config {
 	bool trace_boot;     /* --trace-boot: cnh-trace lines on stderr */
 	struct disk_config disks[CONFIG_MAX_DISKS];
 	unsigned int ndisks;
+	bool has_api;                  /* --api-socket given */
+	struct api_server_config api;
 };
 
 enum config_result {

@@ -3,20 +3,25 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
+#include "vmm/api.h"
 #include "vmm/config.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
+#include "vmm/vm_control.h"
 
 int main(int argc, char **argv)
 {
+	struct api_server *server = NULL;
 	enum config_result action;
+	struct vm_control ctl;
 	struct vm_config cfg;
 	struct ev_loop *loop;
 	struct vmm vmm;
 	char err[512] = "";
-	int code;
+	int code = 1;
 
 	trace_start();
 	log_set_ident("cnh");
@@ -36,19 +41,36 @@ int main(int argc, char **argv)
 	trace_init(cfg.trace_boot, STDERR_FILENO);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The default loop: child watchers (spawned daemons) only work there. */
 	loop = ev_default_loop(EVFLAG_SIGNALFD);
 	if (!loop) {
 		fprintf(stderr, "cnh: cannot create the event loop\n");
-		return 1;
-	}
-	if (vmm_init(&vmm, &cfg, loop, err, sizeof(err)) < 0) {
-		fprintf(stderr, "cnh: %s\n", err);
-		vmm_fini(&vmm);
 		config_fini(&cfg);
 		return 1;
 	}
+	vmm_init(&vmm, loop);
+	vm_control_init(&ctl, &vmm, &cfg);
+	if (cfg.has_api) {
+		size_t nroutes;
+		const struct api_route *routes = vm_api_routes(&nroutes);
+
+		if (api_server_new(&cfg.api, loop, routes, nroutes, &ctl.api, &server, err,
+				   sizeof(err)) < 0) {
+			fprintf(stderr, "cnh: --api-socket: %s\n", err);
+			goto out;
+		}
+	}
+	/* --kernel on the command line: boot now, as vm.create + vm.boot would. */
+	if (cfg.kernel && vm_control_boot_cmdline(&ctl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "cnh: %s\n", err);
+		goto out;
+	}
 	code = vmm_run(&vmm);
+out:
+	/* The API thread first: no request may reach a machine being torn down. */
+	api_server_free(server);
 	vmm_fini(&vmm);
+	vm_control_fini(&ctl);
 	config_fini(&cfg);
 	trace_point(TRACE_VMM_EXIT);
 	return code;

@@ -261,6 +261,7 @@ static void *vcpu_thread(void *arg)
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
+				vm_vcpu_park_if_paused(vm);
 				continue;
 			}
 			log_error(TAG, "vCPU %u: KVM_RUN: %s", vcpu->id, strerror(errno));

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * struct vmm lives as long as the process: configuration, the main loop,
- * buses and legacy devices (whose state, such as CMOS NVRAM, survives a
- * guest reboot). struct vm is one boot of the machine: the KVM VM, guest
- * memory and vCPUs; a reboot tears it down and builds a new one.
+ * Three lifetimes:
+ * - struct vmm lives as long as the process: the main loop, signals,
+ *   platform events, the API (vmm/vmm.c);
+ * - the machine lives from vm.create/boot (or the command line) to
+ *   vm.shutdown: its configuration, buses, legacy devices (whose state, such
+ *   as CMOS NVRAM, survives a guest reboot), the console, and the vhost-user
+ *   devices with their daemons (vmm/vmm.c: vmm_machine_*);
+ * - struct vm is one boot of the machine: the KVM VM, guest memory, PCI and
+ *   vCPUs; a reboot tears it down and builds a new one (vmm/vm.c).
  */
 #ifndef CNH_VMM_VM_H
 #define CNH_VMM_VM_H
@@ -59,6 +64,11 @@ struct vm {
 	struct pci_kvm *pci_hv;
 	struct pci_root *pci;
 	struct virtio_pci *vpci[VMM_MAX_VIRTIO_DEVS];
+	/* vm.pause: vCPUs park outside KVM_RUN; see vm_pause(). */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	bool paused;
+	unsigned int parked;
 };
 
 struct vmm {
@@ -95,14 +105,34 @@ struct vmm {
 	struct vm *vm;
 	unsigned int boots;
 	int exit_code;
+	/* With an API socket, a guest power-off ends the machine, not the process. */
+	bool keep_running;
+	/* Called on the main loop after the machine stopped on its own (power-off, crash). */
+	void (*on_machine_stopped)(struct vmm *vmm, enum vmm_event why);
+	void *api; /* struct vm_control owner, for on_machine_stopped */
 };
 
-/* Build devices and the first VM. err gets a one-line reason on failure. */
-int vmm_init(struct vmm *vmm, const struct vm_config *cfg, struct ev_loop *loop, char *err,
-	     size_t errlen) __must_check;
-/* Start the vCPUs and run the main loop until power-off, crash or signal. Returns the exit code. */
+/* The process part: main loop hooks, signals, events. No machine yet. */
+void vmm_init(struct vmm *vmm, struct ev_loop *loop);
+/*
+ * Build the machine from cfg (kept by pointer until vmm_machine_destroy):
+ * legacy devices, console, vhost-user devices (spawning daemons), and the
+ * first VM. err gets a one-line reason on failure; the machine is then
+ * already destroyed.
+ */
+int vmm_machine_create(struct vmm *vmm, const struct vm_config *cfg, char *err, size_t errlen) __must_check;
+/* Start the vCPUs of the machine's VM. */
+int vmm_machine_start(struct vmm *vmm, char *err, size_t errlen) __must_check;
+/* Stop the VM and free everything vmm_machine_create made. Accepts no machine. */
+void vmm_machine_destroy(struct vmm *vmm);
+bool vmm_machine_exists(const struct vmm *vmm);
+/* Run the main loop until power-off, crash, signal or vmm.shutdown. Returns the exit code. */
 int vmm_run(struct vmm *vmm);
+/* Leave vmm_run with this exit code (main loop thread). */
+void vmm_quit(struct vmm *vmm, int code);
 void vmm_fini(struct vmm *vmm);
+/* ACPI power button (GED event) to the running guest. */
+int vmm_power_button(struct vmm *vmm);
 /*
  * Register a virtio device (not owned; it must outlive vmm_fini). Call it
  * after vmm_init and before vmm_run, or from inside vmm_init before the
@@ -121,5 +151,18 @@ void vmm_virtio_config_changed(struct vmm *vmm, struct virtio_dev *dev);
 void vmm_virtio_needs_reset(struct vmm *vmm, struct virtio_dev *dev);
 /* Post an event from any thread. */
 void vmm_post_event(struct vmm *vmm, enum vmm_event ev);
+
+/* ---- one boot (vmm/vm.c); used by vmm.c ---- */
+int vm_new(struct vmm *vmm, struct vm **ret, char *err, size_t errlen) __must_check;
+void vm_free(struct vm *vm);
+int vm_start(struct vm *vm) __must_check;
+int vm_add_virtio(struct vm *vm, unsigned int n, char *err, size_t errlen) __must_check;
+/* Stop every vCPU for good (they leave their loops). Any thread. */
+void vm_kick_all(struct vm *vm);
+/* Park all vCPUs outside KVM_RUN and wait for them / let them run again. Main loop. */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+/* vCPU thread, after KVM_RUN was interrupted: wait here while the VM is paused. */
+void vm_vcpu_park_if_paused(struct vm *vm);
 
 #endif

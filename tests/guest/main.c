@@ -118,6 +118,29 @@ static bool echo_line(char *detail, size_t size)
 	return n > 0;
 }
 
+/*
+ * "powerbutton": wait (up to 120 s) for the ACPI power button event in the
+ * Generic Event Device's GDAT register (cnh's layout: 0xfeb00000, bit 0),
+ * as the DSDT's _EVT would see it; interrupts stay off, so poll.
+ */
+static bool power_button_wait(char *detail, size_t size)
+{
+	const uint64_t ged = 0xfeb00000;
+
+	printf("cnh-test-guest: powerbutton: waiting for the power button\n");
+	for (unsigned int ms = 0; ms < 120000; ms++) {
+		uint32_t ev = mmio_read32(ged);
+
+		if (ev & 1) {
+			snprintf(detail, size, "GED event 0x%x after ~%u ms", ev, ms);
+			return true;
+		}
+		udelay(1000);
+	}
+	snprintf(detail, size, "no power button event within 120 s");
+	return false;
+}
+
 /* "triplefault": an exception with an empty IDT; the VMM must report it. */
 static void triple_fault(void)
 {
@@ -203,6 +226,8 @@ static void run_one(struct guest *g, const char *name, size_t len)
 					    sizeof(detail));
 	} else if (name_is(name, len, "reboot")) {
 		reboot_request(g, detail, sizeof(detail));
+	} else if (name_is(name, len, "powerbutton")) {
+		pass = power_button_wait(detail, sizeof(detail));
 	} else if (name_is(name, len, "echo")) {
 		pass = echo_line(detail, sizeof(detail));
 	} else if (name_is(name, len, "hang")) {

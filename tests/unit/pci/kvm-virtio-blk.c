@@ -275,8 +275,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	loop = ev_default_loop(EVFLAG_SIGNALFD);
-	if (vmm_init(&vmm, &cfg, loop, err, sizeof(err)) < 0 ||
-	    vmm_add_virtio_dev(&vmm, &rb.dev, err, sizeof(err)) < 0) {
+	vmm_init(&vmm, loop);
+	/* Registered before the machine exists: every boot plugs it in at 00:01.0. */
+	if (vmm_add_virtio_dev(&vmm, &rb.dev, err, sizeof(err)) < 0 ||
+	    vmm_machine_create(&vmm, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "cnh: %s\n", err);
 		vmm_fini(&vmm);
 		return 1;
@@ -289,6 +291,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "BAR 0 not decoded after memory enable\n");
 			return 1;
 		}
+	}
+	if (vmm_machine_start(&vmm, err, sizeof(err)) < 0) {
+		fprintf(stderr, "cnh: %s\n", err);
+		vmm_fini(&vmm);
+		return 1;
 	}
 	code = vmm_run(&vmm);
 	vmm_fini(&vmm);

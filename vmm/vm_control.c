@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "vmm/vm_control.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "vmm/config_api.h"
+
+#define TAG "control"
+
+static void vm_control_forget(struct vm_control *ctl)
+{
+	if (ctl->have_cfg)
+		config_fini(&ctl->cfg);
+	ctl->have_cfg = false;
+}
+
+/* The guest powered off or crashed: the machine is gone, tell the state machine. */
+static void vm_control_machine_stopped(struct vmm *vmm, enum vmm_event why)
+{
+	struct vm_control *ctl = vmm->api;
+
+	(void)why;
+	vm_api_set_state(&ctl->api, API_VM_SHUTDOWN);
+	vm_control_forget(ctl);
+}
+
+static int ctl_create(void *opaque, const struct api_vm_config *cfg, char *err, size_t errlen)
+{
+	struct vm_control *ctl = opaque;
+	struct vm_config c;
+	int r;
+
+	/* Everything a boot would reject without touching KVM: refuse it now. */
+	r = config_from_api(cfg, ctl->base, &c, err, errlen);
+	if (r < 0)
+		return r;
+	if (access(c.kernel, R_OK) < 0) {
+		snprintf(err, errlen, "payload.kernel: %s: %s", c.kernel, strerror(errno));
+		r = -EINVAL;
+	} else if (c.initramfs && access(c.initramfs, R_OK) < 0) {
+		snprintf(err, errlen, "payload.initramfs: %s: %s", c.initramfs, strerror(errno));
+		r = -EINVAL;
+	}
+	config_fini(&c);
+	return r;
+}
+
+static int ctl_boot(void *opaque, const struct api_vm_config *cfg, char *err, size_t errlen)
+{
+	struct vm_control *ctl = opaque;
+	int r;
+
+	vm_control_forget(ctl);
+	r = config_from_api(cfg, ctl->base, &ctl->cfg, err, errlen);
+	if (r < 0)
+		return r;
+	ctl->have_cfg = true;
+	r = vmm_machine_create(ctl->vmm, &ctl->cfg, err, errlen);
+	if (r == 0)
+		r = vmm_machine_start(ctl->vmm, err, errlen);
+	if (r < 0) {
+		vmm_machine_destroy(ctl->vmm);
+		vm_control_forget(ctl);
+		/* A configuration the host cannot run is the client's problem, not ours. */
+		if (r != -ENOMEM && r != -EEXIST)
+			r = -EINVAL;
+	}
+	return r;
+}
+
+static int ctl_shutdown(void *opaque, char *err, size_t errlen)
+{
+	struct vm_control *ctl = opaque;
+
+	(void)err;
+	(void)errlen;
+	vmm_machine_destroy(ctl->vmm);
+	vm_control_forget(ctl);
+	return 0;
+}
+
+static int ctl_reboot(void *opaque, char *err, size_t errlen)
+{
+	struct vm_control *ctl = opaque;
+
+	if (!ctl->vmm->vm) {
+		snprintf(err, errlen, "the VM is not running");
+		return -EBUSY;
+	}
+	vmm_post_event(ctl->vmm, VMM_EVENT_REBOOT);
+	return 0;
+}
+
+static int ctl_power_button(void *opaque, char *err, size_t errlen)
+{
+	struct vm_control *ctl = opaque;
+	int r = vmm_power_button(ctl->vmm);
+
+	if (r < 0)
+		snprintf(err, errlen, "the VM is not running");
+	return r == -ENOENT ? -EBUSY : r;
+}
+
+static int ctl_pause(void *opaque, char *err, size_t errlen)
+{
+	struct vm_control *ctl = opaque;
+
+	if (!ctl->vmm->vm) {
+		snprintf(err, errlen, "the VM is not running");
+		return -EBUSY;
+	}
+	vm_pause(ctl->vmm->vm);
+	return 0;
+}
+
+static int ctl_resume(void *opaque, char *err, size_t errlen)
+{
+	struct vm_control *ctl = opaque;
+
+	if (!ctl->vmm->vm) {
+		snprintf(err, errlen, "the VM is not running");
+		return -EBUSY;
+	}
+	vm_resume(ctl->vmm->vm);
+	return 0;
+}
+
+static int ctl_info(void *opaque, uint64_t *ret_memory_actual_size)
+{
+	struct vm_control *ctl = opaque;
+
+	*ret_memory_actual_size = ctl->vmm->vm ? ctl->vmm->vm->mem.ram_size : 0;
+	return 0;
+}
+
+static void ctl_shutdown_vmm(void *opaque)
+{
+	struct vm_control *ctl = opaque;
+
+	vmm_machine_destroy(ctl->vmm);
+	vm_control_forget(ctl);
+	vmm_quit(ctl->vmm, 0);
+}
+
+const struct vm_control_ops vm_control_ops = {
+	.create = ctl_create,
+	.boot = ctl_boot,
+	.shutdown = ctl_shutdown,
+	.reboot = ctl_reboot,
+	.power_button = ctl_power_button,
+	.pause = ctl_pause,
+	.resume = ctl_resume,
+	.info = ctl_info,
+	.shutdown_vmm = ctl_shutdown_vmm,
+};
+
+void vm_control_init(struct vm_control *ctl, struct vmm *vmm, const struct vm_config *base)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->vmm = vmm;
+	ctl->base = base;
+	vm_api_init(&ctl->api, &vm_control_ops, ctl);
+	vmm->api = ctl;
+	vmm->on_machine_stopped = vm_control_machine_stopped;
+	/* With an API socket the VMM outlives its VM, as the API can boot another. */
+	vmm->keep_running = base->has_api;
+}
+
+void vm_control_fini(struct vm_control *ctl)
+{
+	vm_control_forget(ctl);
+	vm_api_fini(&ctl->api);
+}
+
+int vm_control_boot_cmdline(struct vm_control *ctl, char *err, size_t errlen)
+{
+	struct api_vm_config acfg;
+	int r;
+
+	r = config_to_api(ctl->base, &acfg);
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	/* vm_api takes acfg (it frees it on failure too). */
+	r = vm_api_adopt(&ctl->api, &acfg, API_VM_CREATED, err, errlen);
+	if (r < 0)
+		return r;
+	r = ctl_boot(ctl, &ctl->api.cfg, err, errlen);
+	if (r < 0)
+		return r;
+	vm_api_set_state(&ctl->api, API_VM_RUNNING);
+	return 0;
+}
