@@ -17,6 +17,7 @@
 #include "memory.h"
 #include "pci.h"
 #include "rtc.h"
+#include "scenarios.h"
 #include "serial.h"
 #include "smp.h"
 
@@ -238,7 +239,22 @@ static void run_one(struct guest *g, const char *name, size_t len)
 		triple_fault();
 		snprintf(detail, sizeof(detail), "still running after the fault");
 	} else {
-		snprintf(detail, sizeof(detail), "unknown scenario");
+		struct scenario_ctx ctx = {
+			.bi = &g->bi, .ai = g->acpi_ok ? &g->ai : NULL, .pci = &g->pci,
+			.vv = guest_vectors(g),
+		};
+		size_t i;
+
+		for (i = 0; i < device_scenarios_n; i++) {
+			const struct scenario *sc = &device_scenarios[i];
+
+			if (sc->name && name_is(name, len, sc->name)) {
+				pass = sc->run(&ctx, detail, sizeof(detail));
+				break;
+			}
+		}
+		if (i == device_scenarios_n)
+			snprintf(detail, sizeof(detail), "unknown scenario");
 	}
 	report(name, len, pass, detail);
 }
