@@ -21,6 +21,7 @@ enum {
 	OPT_DISK,
 	OPT_TRACE_BOOT,
 	OPT_API_SOCKET,
+	OPT_EVENT_MONITOR,
 };
 
 static const struct option config_long_options[] = {
@@ -35,6 +36,7 @@ static const struct option config_long_options[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "event-monitor", required_argument, NULL, OPT_EVENT_MONITOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -70,6 +72,8 @@ const char *config_usage(void)
 	       "  --api-socket path=PATH|fd=N\n"
 	       "                           serve the REST API (Cloud Hypervisor's endpoints) on a unix\n"
 	       "                           socket; without --kernel, wait for vm.create and vm.boot\n"
+	       "  --event-monitor path=PATH|fd=N\n"
+	       "                           write JSON events (booted, shutdown, device added, ...)\n"
 	       "  -h, --help               this text\n"
 	       "  -V, --version            version\n"
 	       "\n"
@@ -389,6 +393,9 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 			if (r < 0)
 				return r;
 			cfg->has_api = true;
+			break;
+		case OPT_EVENT_MONITOR:
+			cfg->event_monitor = optarg;
 			break;
 		case OPT_TRACE_BOOT:
 			cfg->trace_boot = true;

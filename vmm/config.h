@@ -49,6 +49,7 @@ struct vm_config {
 	bool trace_boot;     /* --trace-boot: cnh-trace lines on stderr */
 	struct disk_config disks[CONFIG_MAX_DISKS];
 	unsigned int ndisks;
+	const char *event_monitor;     /* --event-monitor spec (path=...|fd=N), NULL: none */
 	bool has_api;                  /* --api-socket given */
 	struct api_server_config api;
 };
