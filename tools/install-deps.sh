@@ -12,6 +12,8 @@ PKGS=(
   libcriterion-dev acpica-tools cpio
   # interop tests: qemu-storage-daemon as a third-party vhost-user-blk back-end
   qemu-system-common
+  # interop tests and the network benchmark: dpdk-testpmd (virtio-user and vhost PMDs)
+  dpdk-dev
 )
 
 missing=()
