@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cnh-pmem: the vhost-user virtio-pmem daemon (answers the guest's flushes). */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "vhost-user/lib/vu_main.h"
+#include "vhost-user/pmem/pmem.h"
+
+static int pmem_opt_file(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	((struct pmem_opts *)ctx)->path = arg;
+	return 0;
+}
+
+static int pmem_opt_discard(void *ctx, const char *arg, char *err, size_t err_len)
+{
+	((struct pmem_opts *)ctx)->discard_writes = true;
+	return 0;
+}
+
+static const struct vu_main_opt pmem_main_opts[] = {
+	{ "file", "FILE", "backing file the VMM maps (regular, not empty; required)", pmem_opt_file },
+	{ "discard-writes", NULL, "the VMM maps the file privately: flushes succeed without syncing",
+	  pmem_opt_discard },
+};
+
+static const struct vu_main_info pmem_main_info = {
+	.prog = "cnh-pmem",
+	.summary = "vhost-user virtio-pmem back-end (flush requests -> fdatasync of the backing file)",
+	.type = "pmem",
+	.features = pmem_feature_names,
+	.opts = pmem_main_opts,
+	.nopts = ARRAY_SIZE(pmem_main_opts),
+};
+
+int main(int argc, char **argv)
+{
+	struct pmem_dev p = { .file = { .fd = -1 } };
+	struct pmem_opts o = { 0 };
+	struct vu_main_args a;
+	char err[256] = "";
+	int r;
+
+	r = vu_main_parse(&pmem_main_info, &o, argc, argv, &a);
+	if (r)
+		return r > 0 ? 0 : 1;
+	r = pmem_file_open(&p.file, &o, err, sizeof(err));
+	if (r < 0) {
+		log_error("pmem", "%s", err);
+		return 1;
+	}
+	p.elem = vu_elem_new(PMEM_MAX_QUEUE_SIZE);
+	if (!p.elem) {
+		log_error("pmem", "out of memory");
+		pmem_file_fini(&p.file);
+		return 1;
+	}
+	log_info("pmem", "%s: %llu bytes%s", o.path, (unsigned long long)p.file.size,
+		 o.discard_writes ? ", writes discarded" : "");
+
+	struct vu_main_dev md = {
+		.dev = &p.vu,
+		.ops = &pmem_ops,
+		.num_queues = PMEM_NUM_QUEUES,
+		.max_queue_size = PMEM_MAX_QUEUE_SIZE,
+	};
+	r = vu_main_run(&a, NULL, &md);
+	vu_elem_free(p.elem);
+	pmem_file_fini(&p.file);
+	return r < 0 ? 1 : 0;
+}
