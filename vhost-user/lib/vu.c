@@ -121,6 +121,7 @@ int vu_dev_init(struct vu_dev *dev, const struct vu_dev_ops *ops, unsigned int n
 
 	memset(dev, 0, sizeof(*dev));
 	dev->sock = sock;
+	dev->backend_fd = -1;
 	if (!ops || !ops->get_features || num_queues == 0 || num_queues > VHOST_USER_MAX_QUEUES ||
 	    max_queue_size == 0 || max_queue_size > VIRTQ_MAX_SIZE || (max_queue_size & (max_queue_size - 1)) ||
 	    sock < 0)
@@ -159,8 +160,10 @@ void vu_dev_fini(struct vu_dev *dev)
 	}
 	vu_mem_fini(&dev->mem);
 	closep(&dev->sock);
+	closep(&dev->backend_fd);
 	memset(dev, 0, sizeof(*dev));
 	dev->sock = -1;
+	dev->backend_fd = -1;
 }
 
 void vu_dev_set_watch(struct vu_dev *dev, const struct vu_watch_ops *watch, void *ctx)
@@ -414,6 +417,17 @@ static int vu_set_vring_enable(struct vu_dev *dev, struct vhost_user_msg *msg)
 	return vu_queue_update(dev, q);
 }
 
+/* The backend request channel (vu_backend.h); the fd is taken from msg. */
+static int vu_set_backend_req_fd(struct vu_dev *dev, struct vhost_user_msg *msg)
+{
+	if (msg->nfds != 1 || msg->fds[0] < 0)
+		return -EINVAL;
+	closep(&dev->backend_fd);
+	dev->backend_fd = msg->fds[0];
+	msg->fds[0] = -1;
+	return 0;
+}
+
 static int vu_get_config(struct vu_dev *dev, struct vhost_user_msg *msg)
 {
 	struct vhost_user_config *c = &msg->payload.config;
@@ -483,7 +497,7 @@ static const struct vu_req vu_requests[VHOST_USER_REQUEST_MAX] = {
 	VU_REQ(SET_VRING_ENABLE, vu_set_vring_enable, false, false),
 	VU_REQ(SEND_RARP, NULL, false, false),
 	VU_REQ(NET_SET_MTU, NULL, false, false),
-	VU_REQ(SET_BACKEND_REQ_FD, NULL, true, false),
+	VU_REQ(SET_BACKEND_REQ_FD, vu_set_backend_req_fd, true, false),
 	VU_REQ(IOTLB_MSG, NULL, false, false),
 	VU_REQ(SET_VRING_ENDIAN, NULL, false, false),
 	VU_REQ(GET_CONFIG, vu_get_config, false, true),

@@ -103,6 +103,7 @@ struct vu_dev {
 	bool features_set;
 	bool owned;
 	uint8_t status;
+	int backend_fd;            /* SET_BACKEND_REQ_FD channel (vu_backend.h); -1 = none */
 	struct vu_mem mem;
 	struct ratelimit rl;
 };
@@ -141,7 +142,8 @@ static inline bool vu_dev_has_feature(const struct vu_dev *dev, unsigned int bit
 	((1ULL << VHOST_USER_PROTOCOL_F_MQ) | (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
 	 (1ULL << VHOST_USER_PROTOCOL_F_CONFIG) | (1ULL << VHOST_USER_PROTOCOL_F_RESET_DEVICE) | \
 	 (1ULL << VHOST_USER_PROTOCOL_F_STATUS) |                                      \
-	 (1ULL << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS))
+	 (1ULL << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS) |                          \
+	 (1ULL << VHOST_USER_PROTOCOL_F_BACKEND_REQ))
 
 /* Virtio features the library adds to the device's. */
 #define VU_LIB_FEATURES                                                              \
