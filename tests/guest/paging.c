@@ -50,7 +50,8 @@ static uint64_t *paging_next(uint64_t *e)
 	return t;
 }
 
-bool paging_map_uncached(uint64_t addr, uint64_t size)
+/* Identity-map [addr, addr + size) with 2 MiB pages carrying cache bits 'cache'. */
+static bool paging_map(uint64_t addr, uint64_t size, uint64_t cache)
 {
 	uint64_t *pml4 = phys(read_cr3() & PT_ADDR_MASK);
 	uint64_t a, end = addr + size;
@@ -66,15 +67,25 @@ bool paging_map_uncached(uint64_t addr, uint64_t size)
 			return false;
 		pdpte = &pdpt[(a >> 30) & 511];
 		if ((*pdpte & (PT_PRESENT | PT_PS)) == (PT_PRESENT | PT_PS)) {
-			/* A 1 GiB page: make it uncached as a whole. */
-			*pdpte |= PT_PCD | PT_PWT;
+			/* A 1 GiB page: give it the attributes as a whole. */
+			*pdpte = (*pdpte & ~(PT_PCD | PT_PWT)) | cache;
 			continue;
 		}
 		pd = paging_next(pdpte);
 		if (!pd)
 			return false;
-		pd[(a >> 21) & 511] = a | PT_PRESENT | PT_RW | PT_PS | PT_PCD | PT_PWT;
+		pd[(a >> 21) & 511] = a | PT_PRESENT | PT_RW | PT_PS | cache;
 	}
 	write_cr3(read_cr3()); /* flush the TLB (no global pages in use) */
 	return true;
+}
+
+bool paging_map_uncached(uint64_t addr, uint64_t size)
+{
+	return paging_map(addr, size, PT_PCD | PT_PWT);
+}
+
+bool paging_map_cached(uint64_t addr, uint64_t size)
+{
+	return paging_map(addr, size, 0);
 }

@@ -2,7 +2,8 @@
 /*
  * cnh test guest: on-demand identity mappings for MMIO outside the boot
  * page tables' first 4 GiB (64-bit PCI BARs), and uncached attributes for
- * MMIO below 4 GiB that the boot tables map write-back (QEMU's ECAM).
+ * MMIO below 4 GiB that the boot tables map write-back (QEMU's ECAM), and
+ * write-back identity mappings for memory windows (virtio-pmem).
  */
 #ifndef GUEST_PAGING_H
 #define GUEST_PAGING_H
@@ -18,5 +19,7 @@
  * static pool of table pages is exhausted.
  */
 bool paging_map_uncached(uint64_t addr, uint64_t size);
+/* The same with write-back caching: guest-visible memory such as a pmem window. */
+bool paging_map_cached(uint64_t addr, uint64_t size);
 
 #endif

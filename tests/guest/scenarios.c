@@ -2,7 +2,10 @@
 /* The table of device scenarios (see scenarios.h): add one line per scenario. */
 #include "scenarios.h"
 
+bool pmem_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* pmem.c */
+
 const struct scenario device_scenarios[] = {
+	{ "pmem", pmem_scenario },
 	{ NULL, NULL }, /* keeps the array non-empty; skipped */
 };
 
