@@ -22,6 +22,12 @@ enum {
 	OPT_TRACE_BOOT,
 	OPT_API_SOCKET,
 	OPT_EVENT_MONITOR,
+	OPT_NET,
+	OPT_FS,
+	OPT_PMEM,
+	OPT_VSOCK,
+	OPT_RNG,
+	OPT_CONSOLE,
 };
 
 static const struct option config_long_options[] = {
@@ -37,6 +43,12 @@ static const struct option config_long_options[] = {
 	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "event-monitor", required_argument, NULL, OPT_EVENT_MONITOR },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "fs", required_argument, NULL, OPT_FS },
+	{ "pmem", required_argument, NULL, OPT_PMEM },
+	{ "vsock", required_argument, NULL, OPT_VSOCK },
+	{ "rng", optional_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -65,6 +77,28 @@ const char *config_usage(void)
 	       "  --disk vhost_user=true,socket=PATH[,num_queues=N][,queue_size=N][,id=NAME]\n"
 	       "                           a virtio block device served by a vhost-user back-end\n"
 	       "                           already listening on PATH\n"
+	       "  --net tap=NAME[,mac=MAC][,ip=A[,mask=M]][,mtu=N][,num_queues=N][,queue_size=N][,id=NAME]\n"
+	       "                           a virtio-net device on a tap served by cnh-net (num_queues\n"
+	       "                           counts rx+tx queues: even, 2..16, default 2; queue_size\n"
+	       "                           default 256); repeat for up to 8\n"
+	       "  --net vhost_user=true,socket=PATH[,mac=MAC][,num_queues=N][,queue_size=N][,id=NAME]\n"
+	       "                           a virtio-net device served by an external vhost-user back-end\n"
+	       "  --fs tag=TAG,socket=PATH[,num_queues=N][,queue_size=N][,id=NAME]\n"
+	       "                           virtio-fs served by a virtiofsd-style back-end on PATH\n"
+	       "  --fs tag=TAG,path=DIR[,cache=none|auto|always][,sandbox=chroot|namespace|none]\n"
+	       "                           virtio-fs sharing DIR through a cnh-fs that cnh starts\n"
+	       "  --pmem file=PATH[,size=SIZE][,discard_writes=on][,id=NAME]\n"
+	       "                           virtio-pmem: PATH mapped into the guest (size: a multiple\n"
+	       "                           of 2 MiB, default the file's size); flushes by cnh-pmem\n"
+	       "  --vsock cid=N,socket=PATH[,id=NAME]\n"
+	       "                           virtio-vsock (guest cid 3..2^32-2) served by cnh-vsock;\n"
+	       "                           host side: the unix socket PATH (at most one)\n"
+	       "  --rng [src=PATH] | --rng vhost_user=true,socket=PATH\n"
+	       "                           virtio-rng served by cnh-rng (getrandom; src is accepted\n"
+	       "                           for Cloud Hypervisor compatibility)\n"
+	       "  --console off|null|pty|tty|file=PATH|socket=PATH\n"
+	       "                           virtio-console (hvc0) through cnh-console (default off;\n"
+	       "                           only one of --serial and --console may be tty)\n"
 	       "  --log-level error|warn|info|debug\n"
 	       "  -v, --verbose            same as --log-level debug\n"
 	       "  --kvm-device PATH        KVM device node (default /dev/kvm)\n"
@@ -164,18 +198,6 @@ static int config_memory(const char *s, struct vm_config *cfg, char *err, size_t
 out:
 	opts_fini(&o);
 	return r;
-}
-
-static bool config_id_ok(const char *id)
-{
-	if (!*id || strlen(id) > CONFIG_MAX_ID)
-		return false;
-	for (const char *c = id; *c; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		      *c == '_' || *c == '-' || *c == '.'))
-			return false;
-	}
-	return true;
 }
 
 /* num_queues / queue_size: -EINVAL with err set when present and bad. */
@@ -388,6 +410,42 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 			if (r < 0)
 				return r;
 			break;
+		case OPT_NET:
+			r = config_net(optarg, cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_FS:
+			r = config_fs(optarg, cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_PMEM:
+			r = config_pmem(optarg, cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_VSOCK:
+			r = config_vsock(optarg, cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_RNG: {
+			/* "--rng" alone, "--rng=src=X" or "--rng src=X" (Cloud Hypervisor). */
+			const char *v = optarg;
+
+			if (!v && optind < argc && argv[optind][0] != '-')
+				v = argv[optind++];
+			r = config_rng(v ? v : "", cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		}
+		case OPT_CONSOLE:
+			r = config_console(optarg, cfg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
 		case OPT_API_SOCKET:
 			r = api_server_parse(optarg, &cfg->api, err, errlen);
 			if (r < 0)
@@ -428,6 +486,9 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 	r = console_parse(serial, &cfg->serial, err, errlen);
 	if (r < 0)
 		return r;
+	r = config_check_devices(cfg, err, errlen);
+	if (r < 0)
+		return r;
 	*ret_action = CONFIG_RUN;
 	return 0;
 }
@@ -441,4 +502,5 @@ void config_fini(struct vm_config *cfg)
 		cfg->disks[i].socket = NULL;
 	}
 	cfg->ndisks = 0;
+	config_fini_devices(cfg);
 }

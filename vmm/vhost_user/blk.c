@@ -56,10 +56,12 @@ static uint16_t blk_num_queues(const uint8_t *config, uint64_t backend_features,
 }
 
 /* The guest must see the queue count the transport exposes, not the back-end's. */
-static void blk_config_fixup(uint8_t *config, uint64_t features, uint16_t num_queues)
+static void blk_config_fixup(uint8_t *config, uint64_t features, uint16_t num_queues,
+			     const void *arg)
 {
 	uint16_t le = htole16(num_queues);
 
+	(void)arg;
 	if (features & (1ULL << VIRTIO_BLK_F_MQ))
 		memcpy(config + offsetof(struct virtio_blk_config, num_queues), &le, sizeof(le));
 }

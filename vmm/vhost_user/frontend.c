@@ -33,6 +33,8 @@ struct vhost_user_fe {
 
 	uint64_t backend_features; /* GET_FEATURES, raw */
 	uint64_t offered;          /* what get_features() returns */
+	uint64_t vmm_only;         /* offered bits the back-end did not offer (never sent to it) */
+	const void *type_arg;
 	uint64_t driver_features;  /* set_features() */
 	uint64_t protocol;         /* negotiated protocol features */
 	uint64_t max_mem_slots;    /* GET_MAX_MEM_SLOTS, or VHOST_USER_MEM_REGIONS */
@@ -70,6 +72,13 @@ void vhost_user_fe_mark_broken(struct vhost_user_fe *fe, const char *why)
 bool vhost_user_fe_is_broken(const struct vhost_user_fe *fe)
 {
 	return atomic_load(&((struct vhost_user_fe *)fe)->broken);
+}
+
+void vhost_user_fe_config_invalidate(struct vhost_user_fe *fe)
+{
+	pthread_mutex_lock(&fe->lock);
+	fe->config_valid = false;
+	pthread_mutex_unlock(&fe->lock);
 }
 
 uint64_t vhost_user_fe_protocol_features(const struct vhost_user_fe *fe)
@@ -269,7 +278,7 @@ static int fe_fetch_config(struct vhost_user_fe *fe, bool raw)
 	struct vhost_user_msg m, reply;
 	int r;
 
-	if (!fe_has(fe, VHOST_USER_PROTOCOL_F_CONFIG)) {
+	if (!fe_has(fe, VHOST_USER_PROTOCOL_F_CONFIG) || size == 0) {
 		memset(fe->config, 0, sizeof(fe->config));
 		goto fixup;
 	}
@@ -287,7 +296,7 @@ static int fe_fetch_config(struct vhost_user_fe *fe, bool raw)
 	memcpy(fe->config, reply.payload.config.region, size);
 fixup:
 	if (!raw && fe->type->config_fixup)
-		fe->type->config_fixup(fe->config, fe->offered, fe->dev.num_queues);
+		fe->type->config_fixup(fe->config, fe->offered, fe->dev.num_queues, fe->type_arg);
 	fe->config_valid = true;
 	return 0;
 }
@@ -497,7 +506,7 @@ static int fe_activate(struct virtio_dev *dev, const struct guest_mem *gm,
 	if (fe->active)
 		fe_reset_locked(fe);
 
-	features = fe->driver_features;
+	features = fe->driver_features & ~fe->vmm_only;
 	if (fe->backend_features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
 		features |= 1ULL << VHOST_USER_F_PROTOCOL_FEATURES;
 	r = fe_set_u64(fe, VHOST_USER_SET_FEATURES, features);
@@ -643,6 +652,10 @@ static int fe_handshake(struct vhost_user_fe *fe, const struct vhost_user_fe_par
 	}
 	fe->offered = fe->backend_features &
 		      (p->type->device_features | vhost_user_fe_transport_features());
+	fe->vmm_only = p->vmm_features & ~fe->backend_features;
+	fe->offered |= fe->vmm_only;
+	if (p->type->features_fixup)
+		fe->offered = p->type->features_fixup(fe->offered);
 	if (p->type->config_size_for)
 		fe->dev.config_size = MIN(p->type->config_size_for(fe->offered), p->type->config_size);
 	/* Queue count from the raw config, then the fixed-up config is cached. */
@@ -657,7 +670,7 @@ static int fe_handshake(struct vhost_user_fe *fe, const struct vhost_user_fe_par
 	}
 	fe->dev.num_queues = nq;
 	if (p->type->config_fixup)
-		p->type->config_fixup(fe->config, fe->offered, nq);
+		p->type->config_fixup(fe->config, fe->offered, nq, fe->type_arg);
 	return 0;
 io:
 	if (r == -EREMOTEIO)
@@ -690,6 +703,7 @@ int vhost_user_fe_new_fd(int fd, const struct vhost_user_fe_params *p, struct vh
 	fe->sock = fd;
 	fe->inflight_fd = -1;
 	fe->type = p->type;
+	fe->type_arg = p->type_arg;
 	snprintf(fe->name, sizeof(fe->name), "%s", p->name ? p->name : p->type->name);
 	pthread_mutex_init(&fe->lock, NULL);
 	fe->dev.ops = &vhost_user_fe_ops;

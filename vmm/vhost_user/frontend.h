@@ -36,6 +36,8 @@ struct vhost_user_fe_type {
 	 */
 	uint32_t (*config_size_for)(uint64_t features);
 	uint64_t device_features; /* device-specific feature bits we may offer */
+	/* Drop offered bits whose dependencies are missing (may be NULL). */
+	uint64_t (*features_fixup)(uint64_t offered);
 	bool need_config;      /* refuse back-ends without PROTOCOL_F_CONFIG */
 	/*
 	 * Queues to expose, given the back-end's config space (zeroes without
@@ -44,8 +46,11 @@ struct vhost_user_fe_type {
 	 */
 	uint16_t (*num_queues)(const uint8_t *config, uint64_t backend_features,
 			       uint16_t backend_queues, uint16_t user_max);
-	/* Adjust the back-end's config space to what the guest sees (may be NULL). */
-	void (*config_fixup)(uint8_t *config, uint64_t features, uint16_t num_queues);
+	/*
+	 * Adjust the back-end's config space (zeroes without PROTOCOL_F_CONFIG)
+	 * to what the guest sees; arg is the device's params.type_arg. May be NULL.
+	 */
+	void (*config_fixup)(uint8_t *config, uint64_t features, uint16_t num_queues, const void *arg);
 };
 
 struct vhost_user_fe_params {
@@ -54,6 +59,14 @@ struct vhost_user_fe_params {
 	uint16_t max_queues; /* user's num_queues bound, >= 1 */
 	uint16_t queue_size; /* queue_max_size offered to the driver, power of two */
 	unsigned int timeout_ms; /* per reply; 0: VHOST_USER_FE_TIMEOUT_MS */
+	/* Per-device data for the type's callbacks (MAC, tag, cid...); must outlive the front-end. */
+	const void *type_arg;
+	/*
+	 * Feature bits the VMM implements itself (config fields it fills, e.g.
+	 * VIRTIO_NET_F_MAC): offered to the guest whatever the back-end says,
+	 * and sent to the back-end in SET_FEATURES only if it offered them.
+	 */
+	uint64_t vmm_features;
 };
 
 #define VHOST_USER_FE_TIMEOUT_MS 10000
@@ -90,6 +103,8 @@ struct vhost_user_fe *vhost_user_fe_from_dev(struct virtio_dev *dev);
  */
 void vhost_user_fe_mark_broken(struct vhost_user_fe *fe, const char *why);
 bool vhost_user_fe_is_broken(const struct vhost_user_fe *fe);
+/* The type_arg changed (e.g. a pmem window was placed): the next config read re-applies the fixup. */
+void vhost_user_fe_config_invalidate(struct vhost_user_fe *fe);
 
 /* Negotiated protocol features and the back-end's raw feature bits (tests, logs). */
 uint64_t vhost_user_fe_protocol_features(const struct vhost_user_fe *fe);
