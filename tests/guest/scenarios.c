@@ -3,9 +3,13 @@
 #include "scenarios.h"
 
 bool pmem_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* pmem.c */
+bool rng_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* rng.c */
+bool vconsole_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* vconsole.c */
 
 const struct scenario device_scenarios[] = {
 	{ "pmem", pmem_scenario },
+	{ "rng", rng_scenario },
+	{ "vconsole", vconsole_scenario },
 	{ NULL, NULL }, /* keeps the array non-empty; skipped */
 };
 
