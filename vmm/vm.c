@@ -13,6 +13,7 @@
 #include "vmm/pci/pci.h"
 #include "vmm/pci/pci_kvm.h"
 #include "vmm/pci/virtio_pci.h"
+#include "vmm/vhost_user/devices.h"
 
 #define TAG "vm"
 
@@ -134,6 +135,40 @@ fail:
 	return r;
 }
 
+/*
+ * --pmem windows: the files the machine mapped, placed at the top of the
+ * 64-bit PCI window (docs/design.md) and registered as KVM memory slots
+ * after the RAM slots.
+ */
+static int vm_setup_pmem(struct vm *vm, char *err, size_t errlen)
+{
+	struct vhost_user_set *set = vm->vmm->vu_devices;
+	int r;
+
+	if (!set || !set->npmem)
+		return 0;
+	r = vhost_user_devices_place_pmem(set, vm->mmio64_base, LAYOUT_PCI_MMIO64_SIZE);
+	if (r < 0) {
+		snprintf(err, errlen, "pmem: the windows do not fit in the 64-bit PCI window");
+		return r;
+	}
+	if (vm->mem.n + set->npmem > vm->kvm.nr_memslots) {
+		snprintf(err, errlen, "KVM offers %u memory slots, need %u", vm->kvm.nr_memslots,
+			 vm->mem.n + set->npmem);
+		return -ENOSPC;
+	}
+	for (unsigned int i = 0; i < set->npmem; i++) {
+		const struct vhost_user_pmem_region *p = &set->pmem[i];
+
+		r = kvm_set_memslot(&vm->kvm, vm->mem.n + i, p->gpa, p->size, p->hva);
+		if (r < 0) {
+			snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (pmem %u): %s", i, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int vm_setup_firmware(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct acpi_config acfg = {
@@ -196,6 +231,9 @@ int vm_new(struct vmm *vmm, struct vm **ret, char *err, size_t errlen)
 		goto fail;
 	trace_point(TRACE_MEMORY_READY);
 	r = vm_setup_pci(vm, err, errlen);
+	if (r < 0)
+		goto fail;
+	r = vm_setup_pmem(vm, err, errlen);
 	if (r < 0)
 		goto fail;
 	r = vm_setup_firmware(vm, cfg, err, errlen);
