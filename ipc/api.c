@@ -289,7 +289,10 @@ static int api_read_net(struct api_ctx *c, const char *prefix, json_t *v, struct
 
 static const struct api_field api_fs_fields[] = {
 	FSTR(struct api_fs, tag, 36, true), /* virtio-fs tag: 36 bytes */
-	FSTR(struct api_fs, socket, API_MAX_STRING, true),
+	FSTR(struct api_fs, socket, API_MAX_STRING, false),
+	FSTR(struct api_fs, path, API_MAX_STRING, false),
+	FSTR(struct api_fs, cache, 16, false),
+	FSTR(struct api_fs, sandbox, 16, false),
 	FUINT(struct api_fs, num_queues, 1, API_MAX_QUEUES, false),
 	FUINT(struct api_fs, queue_size, 1, API_MAX_QUEUE_SIZE, false),
 	FSTR(struct api_fs, id, API_MAX_ID, false),
@@ -307,6 +310,14 @@ static int api_read_fs(struct api_ctx *c, const char *prefix, json_t *v, struct 
 	if (!*f->tag) {
 		api_join(path, sizeof(path), prefix, "tag");
 		return api_fail(c, path, "must not be empty");
+	}
+	if (!f->socket == !f->path) {
+		api_join(path, sizeof(path), prefix, "socket");
+		return api_fail(c, path, "exactly one of socket and path is required");
+	}
+	if ((f->cache || f->sandbox) && !f->path) {
+		api_join(path, sizeof(path), prefix, f->cache ? "cache" : "sandbox");
+		return api_fail(c, path, "only with path");
 	}
 	if (!api_pow2(f->queue_size)) {
 		api_join(path, sizeof(path), prefix, "queue_size");
@@ -381,6 +392,12 @@ static const struct api_field api_serial_fields[] = {
 	FSTR(struct api_serial, socket, API_MAX_STRING, false),
 };
 
+static const struct api_field api_rng_fields[] = {
+	FSTR(struct api_rng, src, API_MAX_STRING, false),
+	FSTR(struct api_rng, socket, API_MAX_STRING, false), /* cnh extension */
+	FIGNORE("iommu"),
+};
+
 static int api_read_cpus(struct api_ctx *c, json_t *v, struct api_cpus *cpus)
 {
 	int r;
@@ -409,27 +426,32 @@ static int api_read_memory(struct api_ctx *c, json_t *v, struct api_memory *m)
 	return 0;
 }
 
-static int api_read_serial(struct api_ctx *c, json_t *v, struct api_serial *s)
+static int api_read_serial(struct api_ctx *c, const char *name, json_t *v, struct api_serial *s)
 {
+	char mpath[32], fpath[32], spath[32];
 	json_t *mode;
 	int r;
 
-	r = api_read_object(c, "serial", v, api_serial_fields, ARRAY_SIZE(api_serial_fields), s);
+	snprintf(mpath, sizeof(mpath), "%s.mode", name);
+	snprintf(fpath, sizeof(fpath), "%s.file", name);
+	snprintf(spath, sizeof(spath), "%s.socket", name);
+
+	r = api_read_object(c, name, v, api_serial_fields, ARRAY_SIZE(api_serial_fields), s);
 	if (r < 0)
 		return r;
 	mode = json_object_get(v, "mode");
 	if (!mode)
-		return api_fail(c, "serial.mode", "required");
+		return api_fail(c, mpath, "required");
 	if (!json_is_string(mode) || api_console_mode_parse(json_string_value(mode), &s->mode) < 0)
-		return api_fail(c, "serial.mode", "expected one of Off, Pty, Tty, File, Socket, Null");
+		return api_fail(c, mpath, "expected one of Off, Pty, Tty, File, Socket, Null");
 	if (s->mode == API_CONSOLE_FILE && !s->file)
-		return api_fail(c, "serial.file", "required with mode File");
+		return api_fail(c, fpath, "required with mode File");
 	if (s->mode == API_CONSOLE_SOCKET && !s->socket)
-		return api_fail(c, "serial.socket", "required with mode Socket");
+		return api_fail(c, spath, "required with mode Socket");
 	if (s->file && s->mode != API_CONSOLE_FILE)
-		return api_fail(c, "serial.file", "only with mode File");
+		return api_fail(c, fpath, "only with mode File");
 	if (s->socket && s->mode != API_CONSOLE_SOCKET)
-		return api_fail(c, "serial.socket", "only with mode Socket");
+		return api_fail(c, spath, "only with mode Socket");
 	return 0;
 }
 
@@ -488,7 +510,7 @@ API_ADAPT(struct api_pmem, api_pmem)
 static int api_read_vm_config(struct api_ctx *c, json_t *root, struct api_vm_config *cfg)
 {
 	static const char *const known[] = { "payload", "cpus", "memory", "serial", "disks",
-					     "net", "fs", "pmem", "vsock" };
+					     "net", "fs", "pmem", "vsock", "rng", "console" };
 	const char *key;
 	json_t *v;
 	int r;
@@ -519,8 +541,18 @@ static int api_read_vm_config(struct api_ctx *c, json_t *root, struct api_vm_con
 	if (v && (r = api_read_memory(c, v, &cfg->memory)) < 0)
 		return r;
 	v = json_object_get(root, "serial");
-	if (v && (r = api_read_serial(c, v, &cfg->serial)) < 0)
+	if (v && (r = api_read_serial(c, "serial", v, &cfg->serial)) < 0)
 		return r;
+	v = json_object_get(root, "console");
+	if (v && (r = api_read_serial(c, "console", v, &cfg->console)) < 0)
+		return r;
+	v = json_object_get(root, "rng");
+	if (v && !json_is_null(v)) {
+		r = api_read_object(c, "rng", v, api_rng_fields, ARRAY_SIZE(api_rng_fields), &cfg->rng);
+		if (r < 0)
+			return r;
+		cfg->has_rng = true;
+	}
 	v = json_object_get(root, "disks");
 	if (v && (r = api_read_array(c, "disks", v, API_MAX_DISKS, sizeof(struct api_disk),
 				     api_disk_init_v, api_disk_read_v, (void **)&cfg->disks,

@@ -104,7 +104,10 @@ struct api_net {
 
 struct api_fs {
 	char *tag;    /* required, at most 36 bytes */
-	char *socket; /* required */
+	char *socket; /* external back-end; exactly one of socket and path */
+	char *path;    /* cnh extension: a directory shared by a cnh-fs that cnh starts */
+	char *cache;   /* cnh extension, with path: "none", "auto" or "always" */
+	char *sandbox; /* cnh extension, with path: "chroot", "namespace" or "none" */
 	unsigned int num_queues; /* default 1 */
 	unsigned int queue_size; /* default 1024 */
 	char *id;
@@ -123,6 +126,12 @@ struct api_vsock {
 	char *id;
 };
 
+/* Cloud Hypervisor's RngConfig; socket is a cnh extension (an external vhost-user back-end). */
+struct api_rng {
+	char *src;
+	char *socket;
+};
+
 struct api_vm_config {
 	struct api_payload payload;
 	struct api_cpus cpus;
@@ -138,6 +147,9 @@ struct api_vm_config {
 	unsigned int npmem;
 	struct api_vsock *vsock; /* one object in JSON (Cloud Hypervisor); NULL: none */
 	unsigned int nvsock;     /* 0 or 1 */
+	bool has_rng;            /* "rng" present */
+	struct api_rng rng;
+	struct api_serial console; /* virtio-console; default Off (not Tty as in Cloud Hypervisor) */
 };
 
 struct api_remove_device {

@@ -90,6 +90,9 @@ void api_fs_fini(struct api_fs *f)
 		return;
 	free(f->tag);
 	free(f->socket);
+	free(f->path);
+	free(f->cache);
+	free(f->sandbox);
 	free(f->id);
 	api_fs_init(f);
 }
@@ -136,6 +139,7 @@ void api_vm_config_init(struct api_vm_config *cfg)
 		.cpus = { .boot_vcpus = 1, .max_vcpus = 1 },
 		.memory = { .size = MiB(512) },
 		.serial = { .mode = API_CONSOLE_TTY },
+		.console = { .mode = API_CONSOLE_OFF },
 	};
 }
 
@@ -148,6 +152,10 @@ void api_vm_config_fini(struct api_vm_config *cfg)
 	free(cfg->payload.cmdline);
 	free(cfg->serial.file);
 	free(cfg->serial.socket);
+	free(cfg->console.file);
+	free(cfg->console.socket);
+	free(cfg->rng.src);
+	free(cfg->rng.socket);
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		api_disk_fini(&cfg->disks[i]);
 	free(cfg->disks);
@@ -208,7 +216,8 @@ int api_fs_copy(const struct api_fs *src, struct api_fs *ret)
 {
 	struct api_fs f = *src;
 
-	if (api_dup(&f.tag, src->tag) | api_dup(&f.socket, src->socket) | api_dup(&f.id, src->id)) {
+	if (api_dup(&f.tag, src->tag) | api_dup(&f.socket, src->socket) | api_dup(&f.path, src->path) |
+	    api_dup(&f.cache, src->cache) | api_dup(&f.sandbox, src->sandbox) | api_dup(&f.id, src->id)) {
 		api_fs_fini(&f);
 		return -ENOMEM;
 	}
@@ -324,6 +333,9 @@ static json_t *api_fs_json(const struct api_fs *f)
 		return NULL;
 	api_set_str(o, "tag", f->tag, &ok);
 	api_set_str(o, "socket", f->socket, &ok);
+	api_set_str(o, "path", f->path, &ok);
+	api_set_str(o, "cache", f->cache, &ok);
+	api_set_str(o, "sandbox", f->sandbox, &ok);
 	api_set_u64(o, "num_queues", f->num_queues, &ok);
 	api_set_u64(o, "queue_size", f->queue_size, &ok);
 	api_set_str(o, "id", f->id, &ok);
@@ -432,6 +444,21 @@ static json_t *api_vm_config_json(const struct api_vm_config *cfg)
 		api_set(o, "pmem", api_pmems_json(cfg->pmem, cfg->npmem), &ok);
 	if (cfg->nvsock)
 		api_set(o, "vsock", api_vsock_json(cfg->vsock), &ok);
+	if (ok) {
+		json_t *con = json_object();
+
+		api_set(con, "mode", json_string(api_console_mode_name(cfg->console.mode)), &ok);
+		api_set_str(con, "file", cfg->console.file, &ok);
+		api_set_str(con, "socket", cfg->console.socket, &ok);
+		api_set(o, "console", con, &ok);
+	}
+	if (ok && cfg->has_rng) {
+		json_t *rng = json_object();
+
+		api_set_str(rng, "src", cfg->rng.src, &ok);
+		api_set_str(rng, "socket", cfg->rng.socket, &ok);
+		api_set(o, "rng", rng, &ok);
+	}
 	if (!ok) {
 		json_decref(o);
 		return NULL;
