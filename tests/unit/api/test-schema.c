@@ -100,7 +100,9 @@ Test(schema, vm_config_errors_name_the_field)
 	vm_bad("{\"payload\":{\"kernel\":5}}", "payload.kernel: expected a string");
 	vm_bad("{\"payload\":{\"kernel\":\"a\\u0000b\"}}", "invalid JSON"); /* jansson refuses \\u0000 */
 	vm_bad("{\"payload\":{\"kernel\":\"/k\",\"firmware\":\"/f\"}}", "payload.firmware: unknown field");
-	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"rng\":{}}", "rng: unknown field");
+	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"balloon\":{}}", "balloon: unknown field");
+	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"console\":{\"mode\":\"File\"}}", "console.file: required with mode File");
+	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"fs\":[{\"tag\":\"t\"}]}", "fs[0].socket: exactly one of socket and path is required");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"payload\":{\"kernel\":\"/k\"}}", "invalid JSON");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"memory\":{\"size\":\"1G\"}}", "memory.size: expected an integer");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"memory\":{\"size\":1.5}}", "memory.size: expected an integer");
@@ -128,7 +130,6 @@ Test(schema, vm_config_errors_name_the_field)
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"disks\":[{\"path\":\"/a\",\"num_queues\":17}]}", "disks[0].num_queues: must be between 1 and 16");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"net\":[{\"mac\":\"zz\"}]}", "net[0].mac: expected");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"net\":[{\"num_queues\":3}]}", "net[0].num_queues: must be even");
-	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"fs\":[{\"tag\":\"t\"}]}", "fs[0].socket: required");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"pmem\":[{\"size\":1}]}", "pmem[0].file: required");
 	vm_bad("{\"payload\":{\"kernel\":\"/k\"},\"vsock\":{\"cid\":2,\"socket\":\"/s\"}}", "vsock.cid: must be between 3");
 
