@@ -344,8 +344,20 @@ static void net_reset(struct vu_dev *dev)
 	net_update_attach(n);
 }
 
+/*
+ * No back-end request channel (nothing to send the front-end) and no
+ * SET_STATUS: QEMU 7.2's vhost-user netdev crashes when a net back-end
+ * offers STATUS (it sets the status per queue pair).
+ */
+static uint64_t net_get_protocol_features(struct vu_dev *dev)
+{
+	return VU_PROTOCOL_FEATURES & ~((1ULL << VHOST_USER_PROTOCOL_F_BACKEND_REQ) |
+					(1ULL << VHOST_USER_PROTOCOL_F_STATUS));
+}
+
 const struct vu_dev_ops net_ops = {
 	.get_features = net_get_features,
+	.get_protocol_features = net_get_protocol_features,
 	.set_features = net_set_features,
 	.get_config = net_get_config,
 	.set_config = net_set_config,
