@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The network benchmark, in one run: frames per second and Gbit/s for 64-
+and 1500-byte frames sent by DPDK's virtio-user PMD (dpdk-testpmd txonly)
+  - through cnh-net into a tap device (frames counted by the tap's kernel
+    rx_packets counter: what actually got through);
+  - into DPDK's own vhost PMD (testpmd rxonly): the DPDK-native reference,
+    no tap, both sides busy-polling;
+  - and a small C sender writing the same frames straight into a tap fd:
+    the host-native limit of the tap path.
+Same duration, one run each. Writes the net section of docs/benchmarks.md and
+docs/bench-net-pps.png, docs/bench-net-gbps.png.
+
+usage: tools/bench/run-net.py [--seconds S] [--sizes 64,1500] [--build-dir build]
+                             [--no-install] [--no-doc]
+Runs as root (hugepages, tap). Installs dpdk-dev and gnuplot-nox when
+missing, builds cnh-net with ninja in the build dir.
+"""
+import argparse
+import datetime
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests", "interop"))
+import dpdk_common as dc  # noqa: E402
+
+BEGIN, END = "<!-- bench:net:begin -->", "<!-- bench:net:end -->"
+BACKENDS = ["cnh-net", "dpdk-vhost", "tap-direct"]
+TITLE = {"cnh-net": "virtio-user → cnh-net → tap",
+         "dpdk-vhost": "virtio-user → DPDK vhost PMD (reference)",
+         "tap-direct": "C sender → tap fd (host limit)"}
+
+# The tap sender: writes SIZE-byte frames (testpmd's txonly layout: IPv4/UDP
+# 198.18.0.1 -> 198.18.0.2, dst MAC 02:00:00:00:00:00) into a tap fd for
+# SECONDS, prints "frames cpu_seconds".
+TAP_SENDER_C = r"""
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv)
+{
+	if (argc != 4) return 2;
+	int size = atoi(argv[2]); double secs = atof(argv[3]);
+	unsigned char f[2048] = { 0 };
+	if (size < 60 || size > 1514) return 2;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	struct ifreq ifr; memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", argv[1]);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) { perror("tun"); return 1; }
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) { perror("flags"); return 1; }
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) { perror("up"); return 1; }
+	static const unsigned char hdr[] = { 0x02,0,0,0,0,0, 0x02,0xcc,0,0,0,1, 0x08,0x00,
+		0x45,0,0,0, 0,0,0,0, 64,17,0,0, 198,18,0,1, 198,18,0,2, 0x04,0x00,0x04,0x01,0,0,0,0 };
+	memcpy(f, hdr, sizeof(hdr));
+	int ipl = size - 14, udpl = size - 34;
+	f[16] = ipl >> 8; f[17] = ipl & 0xff; f[38] = udpl >> 8; f[39] = udpl & 0xff;
+	unsigned sum = 0; for (int i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
+	while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff; f[24] = sum >> 8; f[25] = sum & 0xff;
+	usleep(200000);
+	long n = 0; double end = now() + secs;
+	while (1) {
+		for (int i = 0; i < 256; i++) if (write(fd, f, size) == size) n++;
+		if (now() >= end) break;
+	}
+	struct rusage ru; getrusage(RUSAGE_SELF, &ru);
+	printf("%ld %.3f\n", n, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+	return 0;
+}
+"""
+
+
+def log(*a):
+    print("run-net:", *a, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    log("$", " ".join(shlex.quote(str(c)) for c in cmd))
+    return subprocess.run(cmd, **kw)
+
+
+def ensure_packages(no_install):
+    need = {"dpdk-testpmd": "dpdk-dev", "gnuplot": "gnuplot-nox", "cc": "gcc"}
+    missing = [pkg for prog, pkg in need.items() if not shutil.which(prog)]
+    if not missing:
+        return
+    if no_install or os.geteuid() != 0:
+        log("missing programs from packages:", " ".join(missing), "(install them or run as root)")
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env, check=False)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env, check=False)
+
+
+def build_cnh_net(build_dir):
+    """Returns (path or None, why)."""
+    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
+        r = run(["meson", "setup", build_dir, REPO], stdout=subprocess.DEVNULL)
+        if r.returncode:
+            return None, "meson setup failed"
+    r = run(["ninja", "-C", build_dir, "vhost-user/net/cnh-net"], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+    exe = os.path.join(build_dir, "vhost-user/net/cnh-net")
+    if r.returncode != 0 or not os.access(exe, os.X_OK):
+        return None, "cnh-net did not build: " + (r.stdout.strip().splitlines() or ["no target"])[-1]
+    return exe, ""
+
+
+def virtio_user_tx(sock, size, name):
+    """testpmd with virtio-user, forwarding lcore 1 (main lcore 0 idles)."""
+    return dc.Testpmd(name, f"net_virtio_user0,path={sock},queues=1,queue_size=256",
+                      app_args=["--nb-cores=1", f"--txpkts={size}"], lcores="0,1",
+                      mem_mb=256, mbufs=8192, single_file=True, verbose=False)
+
+
+def tx_phase(pmd, seconds):
+    """txonly for seconds; returns (stats, wall seconds)."""
+    t0 = time.monotonic()
+    st = pmd.run_phase(seconds, fwd="txonly")
+    return st, time.monotonic() - t0
+
+
+def bench_cnh_net(cnh_net, size, seconds, tmp):
+    sock = os.path.join(tmp, f"net-{size}.sock")
+    tap = f"cnhbn{os.getpid() % 10000}"
+    # cnh-net on core 0, the testpmd forwarding lcore on core 1
+    cmd = ["taskset", "-c", "0", cnh_net, "--socket-path", sock, "--tap", tap,
+           "--num-queues", "2", "--queue-size", "256"]
+    log("$", " ".join(cmd))
+    net = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, start_new_session=True)
+    pmd = None
+    try:
+        if not dc.wait_for_socket(sock, net, 10):
+            return {"error": f"cnh-net did not listen (exit {net.poll()})"}
+        pmd = virtio_user_tx(sock, size, "vu-cnh")
+        if not pmd.wait_for(r"testpmd>|Checking link statuses", 30):
+            return {"error": "testpmd did not come up"}
+        end = time.monotonic() + 5
+        while not os.path.exists(f"/sys/class/net/{tap}") and time.monotonic() < end:
+            time.sleep(0.05)
+        subprocess.run(["ip", "link", "set", tap, "up"], check=False)
+        time.sleep(1)
+        before, cpu0 = dc.tap_stats(tap), dc.cpu_seconds(net.pid)
+        st, wall = tx_phase(pmd, seconds)
+        time.sleep(0.2)
+        after, cpu1 = dc.tap_stats(tap), dc.cpu_seconds(net.pid)
+        if st is None:
+            return {"error": "no testpmd statistics"}
+        got = after["rx_packets"] - before["rx_packets"]
+        alive = net.poll() is None
+        res = {"frames": got, "sent": st["tx"], "wall": wall,
+               "cpu": (cpu1 - cpu0) / wall if cpu0 is not None and cpu1 is not None else None}
+        if not alive:
+            res["error"] = f"cnh-net exited ({net.poll()})"
+        return res
+    finally:
+        if pmd:
+            pmd.quit()
+        dc.kill_group(net)
+        subprocess.run(["ip", "link", "del", tap], stderr=subprocess.DEVNULL, check=False)
+
+
+def bench_dpdk_vhost(size, seconds, tmp):
+    sock = os.path.join(tmp, f"vhost-{size}.sock")
+    # vhost PMD forwarding on core 0 (main lcore 1), virtio-user forwarding on core 1
+    vh = dc.Testpmd("vhost", f"net_vhost0,iface={sock},queues=1",
+                    app_args=["--nb-cores=1"], lcores="0,1", main_lcore=1,
+                    mem_mb=256, mbufs=8192, verbose=False)
+    pmd = None
+    try:
+        if not vh.wait_for(r"testpmd>|Checking link statuses", 30) or \
+                not dc.wait_for_socket(sock, vh.proc, 10):
+            return {"error": "vhost testpmd did not come up"}
+        vh.cmd("set fwd rxonly")
+        vh.cmd("start")
+        pmd = virtio_user_tx(sock, size, "vu-vhost")
+        if not pmd.wait_for(r"testpmd>|Checking link statuses", 30):
+            return {"error": "virtio-user testpmd did not come up"}
+        time.sleep(1)
+        m = vh.mark()
+        vh.cmd("clear port stats all")
+        vh.wait_for(r"cleared", 5, m)
+        cpu0 = dc.cpu_seconds(vh.proc.pid)
+        st, wall = tx_phase(pmd, seconds)
+        cpu1 = dc.cpu_seconds(vh.proc.pid)
+        time.sleep(0.2)
+        ps = vh.port_stats()
+        if st is None or ps is None:
+            return {"error": "no testpmd statistics"}
+        return {"frames": ps["rx"], "sent": st["tx"], "wall": wall,
+                "cpu": (cpu1 - cpu0) / wall if cpu0 is not None and cpu1 is not None else None}
+    finally:
+        if pmd:
+            pmd.quit()
+        vh.quit()
+
+
+def bench_tap_direct(sender, size, seconds):
+    tap = f"cnhbt{os.getpid() % 10000}"
+    try:
+        r = run(["taskset", "-c", "0", sender, tap, str(size), str(seconds)],
+                capture_output=True, text=True, timeout=seconds + 30)
+        if r.returncode != 0:
+            return {"error": "tap sender failed: " + r.stderr.strip()}
+        n, cpu = r.stdout.split()
+        return {"frames": int(n), "sent": int(n), "wall": seconds, "cpu": float(cpu) / seconds}
+    finally:
+        subprocess.run(["ip", "link", "del", tap], stderr=subprocess.DEVNULL, check=False)
+
+
+def machine_info():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            mem = int(line.split()[1]) // (1 << 20)
+    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gib": mem, "kernel": platform.release(),
+            "load": " ".join(open("/proc/loadavg").read().split()[:3])}
+
+
+def rates(r, size):
+    if not r or "frames" not in r:
+        return None, None
+    pps = r["frames"] / r["wall"]
+    # Gbit/s of Ethernet frames as sent (no preamble, CRC or inter-frame gap)
+    return pps, pps * size * 8 / 1e9
+
+
+def plots(results, sizes, docs, tmp):
+    if not shutil.which("gnuplot"):
+        return []
+    dat = os.path.join(tmp, "net.dat")
+    with open(dat, "w") as f:
+        f.write("# size " + " ".join(f"{b}_mpps {b}_gbps" for b in BACKENDS) + "\n")
+        for s in sizes:
+            row = [f'"{s}-byte frames"']
+            for b in BACKENDS:
+                pps, gbps = rates(results[s].get(b), s)
+                row += ["NaN" if pps is None else f"{pps / 1e6:.4f}",
+                        "NaN" if gbps is None else f"{gbps:.4f}"]
+            f.write(" ".join(row) + "\n")
+    out = []
+    for what, ylabel, k in (("pps", "million frames per second", 0), ("gbps", "Gbit/s", 1)):
+        png = os.path.join(docs, f"bench-net-{what}.png")
+        cols = ", ".join(
+            f"'{dat}' using {2 + 2 * i + k}:xtic(1) title '{TITLE[b]}'" if i == 0 else
+            f"'' using {2 + 2 * i + k} title '{TITLE[b]}'" for i, b in enumerate(BACKENDS))
+        labels = ", ".join(
+            f"'' using ($0+{(i - 1) * 0.27:.2f}):{2 + 2 * i + k}:(sprintf('%.2f', ${2 + 2 * i + k})) "
+            "with labels offset 0,0.7 notitle" for i in range(len(BACKENDS)))
+        gp = ('set terminal pngcairo size 1000,520 font "DejaVu Sans,11" noenhanced\n'
+              f'set output "{png}"\nset title "virtio-net frames, one queue pair, one run each"\n'
+              'set style data histograms\nset style histogram clustered gap 1\n'
+              'set style fill solid 0.85 border -1\nset boxwidth 0.9\nset key top right\n'
+              f'set grid ytics\nset yrange [0:*]\nset ylabel "{ylabel}"\n'
+              f"plot {cols}, {labels}\n")
+        r = subprocess.run(["gnuplot"], input=gp, text=True, capture_output=True)
+        if r.returncode == 0:
+            out.append(png)
+        else:
+            log("gnuplot:", r.stderr.strip())
+    return out
+
+
+def fmt(v, f="{:.2f}"):
+    return "–" if v is None else f.format(v)
+
+
+def write_doc(path, results, sizes, info, args, argv, missing, pngs, date, cmds):
+    L = [BEGIN, "<!-- generated by tools/bench/run-net.py: edits here are overwritten -->",
+         "## Network (virtio-net through vhost-user)\n",
+         f"_Generated {date} by `{argv}`._\n",
+         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB RAM, Linux "
+         f"{info['kernel']}; load average before the runs {info['load']} (the cores are shared "
+         "with other work, which skews the numbers)",
+         f"- Each case: one run of {args.seconds} s; one queue pair, queue size 256; frame sizes "
+         "are Ethernet frames without CRC (testpmd `--txpkts`); Gbit/s = frames/s × size × 8",
+         "- Sender: `dpdk-testpmd` with `net_virtio_user0` in txonly mode, forwarding lcore on "
+         "core 1 (busy polling, it offers as much as the back-end takes)",
+         f"- cnh-net: `{cmds['cnh-net']}` pinned to core 0; frames counted where they arrive: "
+         "the tap's kernel `rx_packets`",
+         f"- DPDK vhost PMD: `{cmds['dpdk-vhost']}` rxonly, forwarding lcore on core 0 (busy "
+         "polling: its CPU is one full core by design); frames counted by its port stats",
+         "- tap direct: a C sender (embedded in run-net.py) `write()`s the same frames into a tap "
+         "fd on core 0: what one core can push into the kernel's tap path without vhost-user",
+         "- back-end CPU: user+system time of the back-end process over the run / wall time "
+         "(1.0 = one core)"]
+    for m in missing:
+        L.append(f"- **Missing:** {m}")
+    L += ["", "| frame | path | frames/s | Gbit/s | vs DPDK vhost | vs tap direct | "
+          "back-end CPU | offered by testpmd /s |", "|---|---|--:|--:|--:|--:|--:|--:|"]
+    for s in sizes:
+        ref = {b: rates(results[s].get(b), s)[0] for b in BACKENDS}
+        for b in BACKENDS:
+            r = results[s].get(b) or {}
+            pps, gbps = rates(r, s)
+            if pps is None:
+                L.append(f"| {s} B | {TITLE[b]} | not run: {r.get('error', 'missing')} | | | | | |")
+                continue
+            vs_d = pps / ref["dpdk-vhost"] if ref["dpdk-vhost"] else None
+            vs_t = pps / ref["tap-direct"] if ref["tap-direct"] else None
+            offered = r["sent"] / r["wall"] if b != "tap-direct" else None
+            note = f" ({r['error']})" if r.get("error") else ""
+            L.append(f"| {s} B | {TITLE[b]}{note} | {pps:,.0f} | {gbps:.3f} | {fmt(vs_d)} | "
+                     f"{fmt(vs_t)} | {fmt(r.get('cpu'))} | {fmt(offered, '{:,.0f}')} |")
+    L.append("")
+    for p in pngs:
+        L.append(f"![{os.path.basename(p)}]({os.path.basename(p)})")
+    L += ["", "Reading it: the DPDK pair is two busy-polling processes sharing memory, the "
+          "ceiling for any vhost-user back-end on this host; cnh-net and the direct tap sender "
+          "both end in the kernel's tap receive path (one `write()` per frame), so the tap "
+          "direct row is what cnh-net can at best approach. testpmd offers more than the "
+          "back-ends accept; the rest is counted as TX-dropped on its side.", END]
+    text = "\n".join(L) + "\n"
+    doc = open(path).read() if os.path.exists(path) else "# cnh benchmarks\n"
+    if BEGIN in doc and END in doc:
+        a, rest = doc.split(BEGIN, 1)
+        _, b = rest.split(END, 1)
+        doc = a + text.rstrip("\n") + b
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    with open(path, "w") as f:
+        f.write(doc)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--sizes", default="64,1500")
+    ap.add_argument("--build-dir", default=os.path.join(REPO, os.environ.get("CNH_BENCH_BUILD", "build")))
+    ap.add_argument("--no-install", action="store_true")
+    ap.add_argument("--no-doc", action="store_true", help="print the results, leave docs/ alone")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    argv = "tools/bench/run-net.py" + ("" if len(sys.argv) == 1 else " " + " ".join(sys.argv[1:]))
+    if os.geteuid() != 0:
+        log("needs root (hugepages, tap devices)")
+        return 1
+    ensure_packages(args.no_install)
+    try:
+        dc.testpmd_path()
+        dc.ensure_hugepages(512)
+    except dc.Skip as e:
+        log("cannot run:", e)
+        return 1
+    info = machine_info()
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    missing = []
+    cnh_net, why = build_cnh_net(args.build_dir)
+    if not cnh_net:
+        missing.append(why)
+    tmp = tempfile.mkdtemp(prefix="cnh-bench-net-")
+    sender = os.path.join(tmp, "tap-sender")
+    src = sender + ".c"
+    with open(src, "w") as f:
+        f.write(TAP_SENDER_C)
+    if run(["cc", "-O2", "-o", sender, src]).returncode != 0:
+        missing.append("the tap sender did not compile")
+        sender = None
+    results = {s: {} for s in sizes}
+    for s in sizes:
+        if cnh_net:
+            log(f"{s} B: cnh-net")
+            results[s]["cnh-net"] = bench_cnh_net(cnh_net, s, args.seconds, tmp)
+        log(f"{s} B: DPDK vhost PMD")
+        results[s]["dpdk-vhost"] = bench_dpdk_vhost(s, args.seconds, tmp)
+        if sender:
+            log(f"{s} B: tap direct")
+            results[s]["tap-direct"] = bench_tap_direct(sender, s, args.seconds)
+        for b in BACKENDS:
+            r = results[s].get(b)
+            pps, gbps = rates(r, s)
+            log(f"  {s} B {b}: " + (f"{pps:,.0f} frames/s {gbps:.3f} Gbit/s cpu {fmt((r or {}).get('cpu'))}"
+                                    if pps is not None else f"not run ({(r or {}).get('error')})"))
+    cmds = {"cnh-net": "cnh-net --socket-path SOCK --tap TAP --num-queues 2 --queue-size 256",
+            "dpdk-vhost": "dpdk-testpmd -l 0,1 --main-lcore 1 --no-pci --vdev net_vhost0,iface=SOCK,queues=1"}
+    if not args.no_doc:
+        docs = os.path.join(REPO, "docs")
+        pngs = plots(results, sizes, docs, tmp)
+        write_doc(os.path.join(docs, "benchmarks.md"), results, sizes, info, args, argv, missing,
+                  pngs, date, cmds)
+        log("wrote docs/benchmarks.md (net section)", " ".join(pngs))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
