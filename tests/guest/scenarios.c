@@ -5,12 +5,14 @@
 bool pmem_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* pmem.c */
 bool rng_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* rng.c */
 bool vconsole_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* vconsole.c */
+bool fs_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* fs.c */
 bool vsock_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* vsock.c */
 
 const struct scenario device_scenarios[] = {
 	{ "pmem", pmem_scenario },
 	{ "rng", rng_scenario },
 	{ "vconsole", vconsole_scenario },
+	{ "fs", fs_scenario },
 	{ "vsock", vsock_scenario },
 	{ NULL, NULL }, /* keeps the array non-empty; skipped */
 };
