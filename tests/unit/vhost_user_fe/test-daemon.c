@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "fake_backend.h"
@@ -304,5 +305,115 @@ Test(devices, external_backend)
 	unlink(sa.sun_path);
 	cr_assert_lt(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), 0);
 	cr_assert_not_null(strstr(err, "vub.sock"), "%s", err);
+	remove_dir();
+}
+
+/* Each daemon's exact command line (a fake daemon records it and exits). */
+static void expect_argv(const char *prog, struct vm_config *cfg, const char *want)
+{
+	char args[PATH_MAX], body[PATH_MAX * 2], line[1024] = "";
+	struct vhost_user_set *set = NULL;
+	char err[256] = "";
+	FILE *f;
+
+	snprintf(args, sizeof(args), "%s/args", dir);
+	unlink(args);
+	snprintf(body, sizeof(body), "echo \"$*\" > %s", args);
+	write_script(prog, body, 0755);
+	cr_assert_lt(vhost_user_devices_create(cfg, ev_default_loop(0), &set, err, sizeof(err)), 0);
+	f = fopen(args, "r");
+	cr_assert_not_null(f, "%s did not run: %s", prog, err);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	cr_assert_str_eq(line, want);
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child is left");
+}
+
+Test(devices, daemon_argv_per_type)
+{
+	struct vm_config cfg;
+	char pfile[PATH_MAX];
+	FILE *f;
+
+	log_set_level(LOG_LVL_ERROR);
+	make_dir();
+	setenv("CNH_DAEMON_DIR", dir, 1);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.nnets = 1;
+	cfg.nets[0] = (struct net_config){ .id = "net0", .tap = "tap0", .has_mac = true,
+					   .mac = { 0x52, 0x54, 0, 0xab, 0xcd, 0xef }, .ip = "10.0.0.1",
+					   .mask = "255.255.255.0", .mtu = 1400, .num_queues = 4,
+					   .queue_size = 256 };
+	expect_argv("cnh-net", &cfg,
+		    "--fd 3 --tap tap0 --mac 52:54:00:ab:cd:ef --ip 10.0.0.1 --mask 255.255.255.0 --mtu 1400 --num-queues 4 --queue-size 256\n");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.has_rng = true;
+	expect_argv("cnh-rng", &cfg, "--fd 3\n");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.console = (struct console_config){ .mode = CONSOLE_FILE, .path = "/tmp/c.log" };
+	expect_argv("cnh-console", &cfg, "--fd 3 --output file=/tmp/c.log\n");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.nfs = 1;
+	cfg.fs[0] = (struct fs_config){ .id = "fs0", .tag = "myfs", .path = "/srv", .cache = "auto",
+					.sandbox = "none", .num_queues = 1, .queue_size = 1024 };
+	expect_argv("cnh-fs", &cfg, "--fd 3 --shared-dir /srv --tag myfs --cache auto --sandbox none\n");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.has_vsock = true;
+	cfg.vsock = (struct vsock_config){ .id = "vsock0", .cid = 42, .socket = "/tmp/v.sock" };
+	expect_argv("cnh-vsock", &cfg, "--fd 3 --cid 42 --uds-path /tmp/v.sock\n");
+
+	snprintf(pfile, sizeof(pfile), "%s/pmem.img", dir);
+	f = fopen(pfile, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), MiB(2)), 0);
+	fclose(f);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.npmem = 1;
+	cfg.pmem[0] = (struct pmem_config){ .id = "pmem0", .file = pfile };
+	{
+		char want[PATH_MAX + 32];
+
+		snprintf(want, sizeof(want), "--fd 3 --file %s\n", pfile);
+		expect_argv("cnh-pmem", &cfg, want);
+	}
+	unsetenv("CNH_DAEMON_DIR");
+	remove_dir();
+}
+
+Test(devices, pmem_size_and_placement)
+{
+	struct vhost_user_pmem_region reg = { 0 };
+	struct pmem_config pc = { .id = "pmem0" };
+	struct vhost_user_set set = { 0 };
+	char pfile[PATH_MAX], err[256];
+	FILE *f;
+
+	make_dir();
+	snprintf(pfile, sizeof(pfile), "%s/p.img", dir);
+	f = fopen(pfile, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), MiB(3)), 0);
+	fclose(f);
+	pc.file = pfile;
+	cr_assert_eq(vhost_user_pmem_map(&pc, &reg, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "multiple of 2 MiB"), "%s", err);
+	pc.size = MiB(4);
+	cr_assert_eq(vhost_user_pmem_map(&pc, &reg, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "smaller"), "%s", err);
+	pc.size = MiB(2);
+	cr_assert_eq(vhost_user_pmem_map(&pc, &reg, err, sizeof(err)), 0, "%s", err);
+	set.npmem = 2;
+	set.pmem[0] = reg;
+	set.pmem[1] = (struct vhost_user_pmem_region){ .size = MiB(4) };
+	cr_assert_eq(vhost_user_devices_place_pmem(&set, GiB(64), GiB(64)), 0);
+	cr_assert_eq(set.pmem[0].gpa, GiB(128) - MiB(2));
+	cr_assert_eq(set.pmem[1].gpa, GiB(128) - MiB(6));
+	cr_assert_eq(vhost_user_devices_place_pmem(&set, GiB(64), MiB(8)), -ENOSPC);
+	vhost_user_pmem_unmap(&set.pmem[0]);
 	remove_dir();
 }
