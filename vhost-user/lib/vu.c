@@ -411,7 +411,12 @@ static int vu_set_vring_enable(struct vu_dev *dev, struct vhost_user_msg *msg)
 {
 	struct vu_queue *q = vu_msg_queue(dev, msg->payload.state.index);
 
-	if (!q || msg->payload.state.num > 1 || !vu_dev_has_feature(dev, VHOST_USER_F_PROTOCOL_FEATURES))
+	/*
+	 * Front-ends send this once protocol features are in use, which QEMU
+	 * does before SET_FEATURES acks VHOST_USER_F_PROTOCOL_FEATURES: accept
+	 * it in any order, as libvhost-user does.
+	 */
+	if (!q || msg->payload.state.num > 1)
 		return -EINVAL;
 	q->enabled = msg->payload.state.num;
 	return vu_queue_update(dev, q);
