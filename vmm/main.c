@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "vmm/api.h"
 #include "vmm/config.h"
+#include "vmm/event.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
@@ -15,6 +16,7 @@
 int main(int argc, char **argv)
 {
 	struct api_server *server = NULL;
+	struct event_monitor *events = NULL;
 	enum config_result action;
 	struct vm_control ctl;
 	struct vm_config cfg;
@@ -40,15 +42,23 @@ int main(int argc, char **argv)
 	log_set_level(cfg.log_level);
 	trace_init(cfg.trace_boot, STDERR_FILENO);
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg.event_monitor && event_monitor_open(cfg.event_monitor, &events, err, sizeof(err)) < 0) {
+		fprintf(stderr, "cnh: %s\n", err);
+		config_fini(&cfg);
+		return 2;
+	}
+	event_monitor_emit(events, "vmm", "starting", NULL);
 
 	/* The default loop: child watchers (spawned daemons) only work there. */
 	loop = ev_default_loop(EVFLAG_SIGNALFD);
 	if (!loop) {
 		fprintf(stderr, "cnh: cannot create the event loop\n");
+		event_monitor_free(events);
 		config_fini(&cfg);
 		return 1;
 	}
 	vmm_init(&vmm, loop);
+	vmm.events = events;
 	vm_control_init(&ctl, &vmm, &cfg);
 	if (cfg.has_api) {
 		size_t nroutes;
@@ -71,6 +81,8 @@ out:
 	api_server_free(server);
 	vmm_fini(&vmm);
 	vm_control_fini(&ctl);
+	event_monitor_emit(events, "vmm", "shutdown", json_pack("{s:i}", "exit_code", code));
+	event_monitor_free(events);
 	config_fini(&cfg);
 	trace_point(TRACE_VMM_EXIT);
 	return code;

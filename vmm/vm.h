@@ -21,11 +21,13 @@
 #include "devices/device.h"
 #include "vmm/boot/boot.h"
 #include "vmm/config.h"
+#include "vmm/counters.h"
 #include "vmm/kvm.h"
 #include "vmm/memory.h"
 #include "vmm/vcpu.h"
 
 struct console;
+struct event_monitor;
 struct serial;
 struct ged;
 struct vhost_user_set;
@@ -91,6 +93,15 @@ struct vmm {
 	struct virtio_dev *virtio_devs[VMM_MAX_VIRTIO_DEVS];
 	unsigned int nvirtio_devs;
 	struct vhost_user_set *vu_devices; /* --disk ... front-ends and their daemons */
+	/* virtio_devs[n] is &vcount[n].dev: counts what the VMM sees of device n (vm.counters). */
+	struct counters_virtio vcount[VMM_MAX_VIRTIO_DEVS];
+	/* Control plane (vmm.c): --event-monitor (NULL: none; owned by main) and daemon exits. */
+	struct event_monitor *events;
+	ev_child daemon_watch[VMM_MAX_VIRTIO_DEVS];
+	pid_t daemon_watch_pid[VMM_MAX_VIRTIO_DEVS]; /* 0: not watched */
+	/* KVM_GET_STATS_FD per vCPU of the current boot, opened before KVM_RUN (-1: none). */
+	int *vcpu_stats_fds;
+	unsigned int nvcpu_stats;
 
 	/* The VM fd legacy interrupts go to; -1 while no VM runs. */
 	pthread_rwlock_t irq_lock;

@@ -2,11 +2,13 @@
 #include "vmm/vm_control.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "vmm/config_api.h"
+#include "vmm/event.h"
 
 #define TAG "control"
 
@@ -27,6 +29,11 @@ static void vm_control_machine_stopped(struct vmm *vmm, enum vmm_event why)
 	vm_control_forget(ctl);
 }
 
+static void ctl_event(struct vm_control *ctl, const char *event)
+{
+	event_monitor_emit(ctl->vmm->events, "vm", event, NULL);
+}
+
 static int ctl_create(void *opaque, const struct api_vm_config *cfg, char *err, size_t errlen)
 {
 	struct vm_control *ctl = opaque;
@@ -45,6 +52,8 @@ static int ctl_create(void *opaque, const struct api_vm_config *cfg, char *err, 
 		r = -EINVAL;
 	}
 	config_fini(&c);
+	if (r == 0)
+		ctl_event(ctl, "created");
 	return r;
 }
 
@@ -58,10 +67,14 @@ static int ctl_boot(void *opaque, const struct api_vm_config *cfg, char *err, si
 	if (r < 0)
 		return r;
 	ctl->have_cfg = true;
+	ctl_event(ctl, "booting");
 	r = vmm_machine_create(ctl->vmm, &ctl->cfg, err, errlen);
 	if (r == 0)
 		r = vmm_machine_start(ctl->vmm, err, errlen);
+	if (r == 0)
+		ctl_event(ctl, "booted");
 	if (r < 0) {
+		event_monitor_emit(ctl->vmm->events, "vm", "boot-failed", json_pack("{s:s}", "error", err));
 		vmm_machine_destroy(ctl->vmm);
 		vm_control_forget(ctl);
 		/* A configuration the host cannot run is the client's problem, not ours. */
@@ -77,8 +90,10 @@ static int ctl_shutdown(void *opaque, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
+	ctl_event(ctl, "shutting-down");
 	vmm_machine_destroy(ctl->vmm);
 	vm_control_forget(ctl);
+	ctl_event(ctl, "shutdown");
 	return 0;
 }
 
@@ -99,6 +114,8 @@ static int ctl_power_button(void *opaque, char *err, size_t errlen)
 	struct vm_control *ctl = opaque;
 	int r = vmm_power_button(ctl->vmm);
 
+	if (r == 0)
+		ctl_event(ctl, "power-button");
 	if (r < 0)
 		snprintf(err, errlen, "the VM is not running");
 	return r == -ENOENT ? -EBUSY : r;
@@ -112,7 +129,9 @@ static int ctl_pause(void *opaque, char *err, size_t errlen)
 		snprintf(err, errlen, "the VM is not running");
 		return -EBUSY;
 	}
+	ctl_event(ctl, "pausing");
 	vm_pause(ctl->vmm->vm);
+	ctl_event(ctl, "paused");
 	return 0;
 }
 
@@ -124,7 +143,9 @@ static int ctl_resume(void *opaque, char *err, size_t errlen)
 		snprintf(err, errlen, "the VM is not running");
 		return -EBUSY;
 	}
+	ctl_event(ctl, "resuming");
 	vm_resume(ctl->vmm->vm);
+	ctl_event(ctl, "resumed");
 	return 0;
 }
 
@@ -139,10 +160,66 @@ static int ctl_info(void *opaque, uint64_t *ret_memory_actual_size)
 static void ctl_shutdown_vmm(void *opaque)
 {
 	struct vm_control *ctl = opaque;
+	bool had = vmm_machine_exists(ctl->vmm);
 
 	vmm_machine_destroy(ctl->vmm);
 	vm_control_forget(ctl);
+	if (had)
+		ctl_event(ctl, "shutdown");
 	vmm_quit(ctl->vmm, 0);
+}
+
+/*
+ * vm.counters: "vm" {boots, vcpus}, one entry per virtio device (what the
+ * VMM sees of it, vmm/counters.h) and one per vCPU (KVM's statistics for
+ * the current boot). The vCPU names live in ctl until the next call.
+ */
+static int ctl_counters(void *opaque, struct api_counter **ret, size_t *ret_n)
+{
+	struct vm_control *ctl = opaque;
+	struct vmm *vmm = ctl->vmm;
+	struct vm *vm = vmm->vm;
+	unsigned int ncpus = vm ? MIN(vm->ncpus, vmm->nvcpu_stats) : 0;
+	size_t max = 2 + (size_t)vmm->nvirtio_devs * COUNTERS_VIRTIO_N + (size_t)ncpus * COUNTERS_KVM_VCPU_N;
+	struct api_counter *c;
+	size_t n = 0;
+
+	free(ctl->vcpu_names);
+	ctl->vcpu_names = NULL;
+	c = calloc(max, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	if (ncpus) {
+		ctl->vcpu_names = calloc(ncpus, sizeof(*ctl->vcpu_names));
+		if (!ctl->vcpu_names) {
+			free(c);
+			return -ENOMEM;
+		}
+	}
+	c[n++] = (struct api_counter){ "vm", "boots", vm ? vmm->boots : 0 };
+	c[n++] = (struct api_counter){ "vm", "vcpus", vm ? vm->ncpus : 0 };
+	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++) {
+		const char *names[COUNTERS_VIRTIO_N];
+		uint64_t values[COUNTERS_VIRTIO_N];
+		size_t k = counters_virtio_get(&vmm->vcount[i], names, values);
+
+		for (size_t j = 0; j < k; j++)
+			c[n++] = (struct api_counter){ vmm->vcount[i].dev.name, names[j], values[j] };
+	}
+	for (unsigned int i = 0; i < ncpus; i++) {
+		uint64_t values[COUNTERS_KVM_VCPU_N];
+
+		/* A kernel without binary statistics: no vCPU entries. */
+		if (counters_kvm_read(vmm->vcpu_stats_fds[i], counters_kvm_vcpu_names, COUNTERS_KVM_VCPU_N,
+				      values) <= 0)
+			continue;
+		snprintf(ctl->vcpu_names[i], sizeof(ctl->vcpu_names[i]), "vcpu%u", i);
+		for (size_t j = 0; j < COUNTERS_KVM_VCPU_N; j++)
+			c[n++] = (struct api_counter){ ctl->vcpu_names[i], counters_kvm_vcpu_names[j], values[j] };
+	}
+	*ret = c;
+	*ret_n = n;
+	return 0;
 }
 
 const struct vm_control_ops vm_control_ops = {
@@ -154,6 +231,7 @@ const struct vm_control_ops vm_control_ops = {
 	.pause = ctl_pause,
 	.resume = ctl_resume,
 	.info = ctl_info,
+	.counters = ctl_counters,
 	.shutdown_vmm = ctl_shutdown_vmm,
 };
 
@@ -172,6 +250,8 @@ void vm_control_init(struct vm_control *ctl, struct vmm *vmm, const struct vm_co
 void vm_control_fini(struct vm_control *ctl)
 {
 	vm_control_forget(ctl);
+	free(ctl->vcpu_names);
+	ctl->vcpu_names = NULL;
 	vm_api_fini(&ctl->api);
 }
 

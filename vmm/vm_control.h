@@ -17,6 +17,7 @@ struct vm_control {
 	struct vm_config cfg;         /* the machine's, built from api.cfg at boot */
 	bool have_cfg;
 	struct vm_api api;
+	char (*vcpu_names)[16]; /* vm.counters' "vcpuN" keys, until the next call */
 };
 
 void vm_control_init(struct vm_control *ctl, struct vmm *vmm, const struct vm_config *base);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "common/log.h"
 #include "devices/acpi_pm.h"
@@ -16,6 +17,8 @@
 #include "devices/rtc.h"
 #include "devices/serial.h"
 #include "vmm/console.h"
+#include "vmm/daemon.h"
+#include "vmm/event.h"
 #include "vmm/vhost_user/devices.h"
 #include "vmm/layout.h"
 #include "vmm/trace.h"
@@ -89,6 +92,114 @@ static void vmm_attach_vm(struct vmm *vmm, struct vm *vm)
 	pthread_rwlock_unlock(&vmm->irq_lock);
 }
 
+/* ---- events: virtio device activations and resets, daemon exits ---- */
+
+/* A vCPU thread activated or reset a device: the main loop reports it. */
+static void vmm_virtio_changed(void *opaque)
+{
+	struct vmm *vmm = opaque;
+
+	ev_async_send(vmm->loop, &vmm->event_async);
+}
+
+static void vmm_emit_device_events(struct vmm *vmm)
+{
+	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++) {
+		struct counters_virtio *c = &vmm->vcount[i];
+		uint64_t act = atomic_load(&c->activations), rst = atomic_load(&c->resets);
+
+		/* In order of their likely occurrence; several of each are reported one by one. */
+		for (; c->seen_resets < rst && c->seen_resets < c->seen_activations; c->seen_resets++)
+			event_monitor_emit_id(vmm->events, "virtio-device", "reset", c->dev.name);
+		for (; c->seen_activations < act; c->seen_activations++)
+			event_monitor_emit_id(vmm->events, "virtio-device", "activated", c->dev.name);
+		for (; c->seen_resets < rst; c->seen_resets++)
+			event_monitor_emit_id(vmm->events, "virtio-device", "reset", c->dev.name);
+	}
+}
+
+static void vmm_daemon_exited(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct vmm *vmm = w->data;
+	unsigned int i = (unsigned int)(w - vmm->daemon_watch);
+	struct virtio_dev *dev;
+	int st = w->rstatus;
+
+	(void)revents;
+	if (WIFSTOPPED(st) || WIFCONTINUED(st))
+		return;
+	ev_child_stop(loop, w);
+	vmm->daemon_watch_pid[i] = 0;
+	if (!vmm->vu_devices || i >= vmm->vu_devices->ndevs)
+		return;
+	dev = vmm->vu_devices->devs[i];
+	/* vmm/daemon.c logged the exit; the guest learns that its device is gone. */
+	log_error(TAG, "%s: back-end daemon gone; the device needs a reset", dev->name);
+	event_monitor_emit(vmm->events, "daemon", "daemon-exited",
+			   json_pack("{s:s,s:i,s:i,s:i}", "id", dev->name, "pid", (int)w->rpid,
+				     "status", WIFEXITED(st) ? WEXITSTATUS(st) : -1, "signal",
+				     WIFSIGNALED(st) ? WTERMSIG(st) : 0));
+	vmm_virtio_needs_reset(vmm, dev);
+}
+
+/* Watch the spawned daemons next to vmm/daemon.c's own watcher (libev calls both). */
+static void vmm_watch_daemons(struct vmm *vmm)
+{
+	const struct vhost_user_set *set = vmm->vu_devices;
+
+	for (unsigned int i = 0; set && i < set->ndevs && i < VMM_MAX_VIRTIO_DEVS; i++) {
+		if (!set->ents[i].daemon)
+			continue;
+		vmm->daemon_watch_pid[i] = daemon_pid(set->ents[i].daemon);
+		ev_child_init(&vmm->daemon_watch[i], vmm_daemon_exited, vmm->daemon_watch_pid[i], 0);
+		vmm->daemon_watch[i].data = vmm;
+		ev_child_start(vmm->loop, &vmm->daemon_watch[i]);
+	}
+}
+
+/* Before the daemons are stopped on purpose: their exits are not news. */
+static void vmm_unwatch_daemons(struct vmm *vmm)
+{
+	for (unsigned int i = 0; i < VMM_MAX_VIRTIO_DEVS; i++) {
+		if (vmm->daemon_watch_pid[i]) {
+			ev_child_stop(vmm->loop, &vmm->daemon_watch[i]);
+			vmm->daemon_watch_pid[i] = 0;
+		}
+	}
+}
+
+/* vm.counters reads KVM's per-vCPU statistics through fds opened before the vCPUs run. */
+static void vmm_close_vcpu_stats(struct vmm *vmm)
+{
+	for (unsigned int i = 0; i < vmm->nvcpu_stats; i++)
+		if (vmm->vcpu_stats_fds[i] >= 0)
+			close(vmm->vcpu_stats_fds[i]);
+	free(vmm->vcpu_stats_fds);
+	vmm->vcpu_stats_fds = NULL;
+	vmm->nvcpu_stats = 0;
+}
+
+static void vmm_open_vcpu_stats(struct vmm *vmm, struct vm *vm)
+{
+	vmm_close_vcpu_stats(vmm);
+	vmm->vcpu_stats_fds = calloc(vm->ncpus ? vm->ncpus : 1, sizeof(int));
+	if (!vmm->vcpu_stats_fds)
+		return; /* counters are optional: none for this boot */
+	vmm->nvcpu_stats = vm->ncpus;
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		int fd = counters_kvm_stats_fd(vm->vcpus[i].fd);
+
+		vmm->vcpu_stats_fds[i] = fd < 0 ? -1 : fd;
+	}
+}
+
+/* Start the vCPUs of vm (the current one). */
+static int vmm_start_vm(struct vmm *vmm, struct vm *vm)
+{
+	vmm_open_vcpu_stats(vmm, vm);
+	return vm_start(vm);
+}
+
 static void vmm_stop_vm(struct vmm *vmm)
 {
 	struct vm *vm = vmm->vm;
@@ -97,6 +208,9 @@ static void vmm_stop_vm(struct vmm *vmm)
 		return;
 	vmm_attach_vm(vmm, NULL);
 	vm_free(vm);
+	vmm_close_vcpu_stats(vmm);
+	/* The transports reset their devices: report it while the devices are still known. */
+	vmm_emit_device_events(vmm);
 }
 
 /* ---- devices ---- */
@@ -210,6 +324,7 @@ static void vmm_machine_stopped(struct vmm *vmm, enum vmm_event why)
 	int code = why == VMM_EVENT_CRASH ? 1 : 0;
 
 	vmm_machine_destroy(vmm);
+	event_monitor_emit(vmm->events, "vm", why == VMM_EVENT_CRASH ? "crashed" : "shutdown", NULL);
 	if (vmm->on_machine_stopped)
 		vmm->on_machine_stopped(vmm, why);
 	if (!vmm->keep_running)
@@ -223,6 +338,7 @@ static void vmm_reboot(struct vmm *vmm)
 	int r;
 
 	log_info(TAG, "guest reboot");
+	event_monitor_emit(vmm->events, "vm", "rebooting", NULL);
 	vmm_stop_vm(vmm);
 	/* Requests the old vCPUs made while stopping belong to the old boot. */
 	pthread_mutex_lock(&vmm->event_lock);
@@ -237,11 +353,13 @@ static void vmm_reboot(struct vmm *vmm)
 	}
 	vmm_attach_vm(vmm, vm);
 	vmm->boots++;
-	r = vm_start(vm);
+	r = vmm_start_vm(vmm, vm);
 	if (r < 0) {
 		log_error(TAG, "reboot failed: starting vCPUs: %s", strerror(-r));
 		vmm_machine_stopped(vmm, VMM_EVENT_CRASH);
+		return;
 	}
+	event_monitor_emit(vmm->events, "vm", "rebooted", NULL);
 }
 
 static void vmm_on_event(struct ev_loop *loop, ev_async *w, int revents)
@@ -255,6 +373,7 @@ static void vmm_on_event(struct ev_loop *loop, ev_async *w, int revents)
 	ev = vmm->event;
 	vmm->event = VMM_EVENT_NONE;
 	pthread_mutex_unlock(&vmm->event_lock);
+	vmm_emit_device_events(vmm);
 	if (!vmm->vm)
 		return; /* a late request from a machine already gone */
 
@@ -282,8 +401,13 @@ static void vmm_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)loop;
 	(void)revents;
 	log_info(TAG, "%s: stopping the VM", strsignal(w->signum));
+	event_monitor_emit(vmm->events, "vmm", "signal",
+			   json_pack("{s:i,s:s}", "signal", w->signum, "name", sigabbrev_np(w->signum)));
 	/* An ordered stop that was asked for: vCPUs joined, devices, daemons and console closed. */
-	vmm_machine_destroy(vmm);
+	if (vmm_machine_exists(vmm)) {
+		vmm_machine_destroy(vmm);
+		event_monitor_emit(vmm->events, "vm", "shutdown", NULL);
+	}
 	vmm_quit(vmm, 0);
 }
 
@@ -353,6 +477,7 @@ int vmm_machine_create(struct vmm *vmm, const struct vm_config *cfg, char *err, 
 		if (r < 0)
 			goto fail;
 	}
+	vmm_watch_daemons(vmm);
 	trace_point(TRACE_DEVICES_CONNECTED);
 	r = vm_new(vmm, &vm, err, errlen);
 	if (r < 0)
@@ -373,7 +498,7 @@ int vmm_machine_start(struct vmm *vmm, char *err, size_t errlen)
 		snprintf(err, errlen, "no machine to start");
 		return -ENOENT;
 	}
-	r = vm_start(vmm->vm);
+	r = vmm_start_vm(vmm, vmm->vm);
 	if (r < 0)
 		snprintf(err, errlen, "starting vCPUs: %s", strerror(-r));
 	return r;
@@ -387,6 +512,7 @@ bool vmm_machine_exists(const struct vmm *vmm)
 void vmm_machine_destroy(struct vmm *vmm)
 {
 	vmm_stop_vm(vmm);
+	vmm_unwatch_daemons(vmm);
 	/* After the VM: the transports reset their devices while the back-ends still listen. */
 	vhost_user_devices_free(vmm->vu_devices);
 	vmm->vu_devices = NULL;
@@ -433,7 +559,9 @@ int vmm_add_virtio_dev(struct vmm *vmm, struct virtio_dev *dev, char *err, size_
 			 dev->name ? dev->name : "?");
 		return -EBUSY;
 	}
-	vmm->virtio_devs[n] = dev;
+	/* The transport talks to the counting wrapper, which forwards to dev. */
+	counters_virtio_init(&vmm->vcount[n], dev, vmm_virtio_changed, vmm);
+	vmm->virtio_devs[n] = &vmm->vcount[n].dev;
 	vmm->nvirtio_devs++;
 	/* The first VM exists already: plug the device into it too. */
 	if (vmm->vm) {
@@ -449,15 +577,19 @@ int vmm_add_virtio_dev(struct vmm *vmm, struct virtio_dev *dev, char *err, size_
 
 void vmm_virtio_config_changed(struct vmm *vmm, struct virtio_dev *dev)
 {
-	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++)
-		if (vmm->virtio_devs[i] == dev && vmm->vm && vmm->vm->vpci[i])
+	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++) {
+		if (vmm->vcount[i].inner != dev)
+			continue;
+		counters_virtio_sync(&vmm->vcount[i]);
+		if (vmm->vm && vmm->vm->vpci[i])
 			virtio_pci_config_changed(vmm->vm->vpci[i]);
+	}
 }
 
 void vmm_virtio_needs_reset(struct vmm *vmm, struct virtio_dev *dev)
 {
 	for (unsigned int i = 0; i < vmm->nvirtio_devs; i++)
-		if (vmm->virtio_devs[i] == dev && vmm->vm && vmm->vm->vpci[i])
+		if (vmm->vcount[i].inner == dev && vmm->vm && vmm->vm->vpci[i])
 			virtio_pci_needs_reset(vmm->vm->vpci[i]);
 }
 
