@@ -165,7 +165,8 @@ static int raw(uint32_t len_field, uint32_t opcode, uint64_t nodeid, const void 
 
 	cr_assert_leq(sizeof(h) + body_len, sizeof(buf));
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), body, body_len);
+	if (body_len)
+		memcpy(buf + sizeof(h), body, body_len);
 	return fscript_req_raw(&t, buf, sizeof(h) + body_len, reply_room);
 }
 
