@@ -7,6 +7,7 @@ bool rng_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* rng.c
 bool vconsole_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* vconsole.c */
 bool fs_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* fs.c */
 bool vsock_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* vsock.c */
+bool net_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* net.c */
 
 const struct scenario device_scenarios[] = {
 	{ "pmem", pmem_scenario },
@@ -14,6 +15,7 @@ const struct scenario device_scenarios[] = {
 	{ "vconsole", vconsole_scenario },
 	{ "fs", fs_scenario },
 	{ "vsock", vsock_scenario },
+	{ "net", net_scenario },
 	{ NULL, NULL }, /* keeps the array non-empty; skipped */
 };
 

@@ -29,7 +29,7 @@
 #define VIRTQ_DESC_F_WRITE 2
 #define VIRTQ_DESC_F_INDIRECT 4
 
-#define VIRTIO_MAX_VQ 4
+#define VIRTIO_MAX_VQ 8 /* net: 3 pairs + the control queue */
 #define VIRTQ_MAX_SIZE 64
 #define VIRTIO_NO_VECTOR 0xffff
 

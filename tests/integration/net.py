@@ -57,8 +57,12 @@ def csum16(data):
     return s
 
 
-def udp_ok(frame):
-    """(marker payload, checksum correct) for an IPv4/UDP frame, or None."""
+def udp_ok(frame, partial=False):
+    """(marker payload, checksum correct) for an IPv4/UDP frame, or None.
+    partial: the kernel holds the frame as CHECKSUM_PARTIAL (the guest asked
+    for the offload and the tap kept it): the field holds the pseudo-header
+    sum; complete it as a NIC would (sum from csum_start, field included),
+    then check the result."""
     if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
         return None
     ihl = (frame[14] & 15) * 4
@@ -66,15 +70,19 @@ def udp_ok(frame):
     udp = frame[14 + ihl:]
     ulen = struct.unpack("!H", udp[4:6])[0]
     udp = udp[:ulen]
-    if struct.unpack("!H", udp[6:8])[0] == 0:
+    if partial:
+        udp = udp[:6] + struct.pack("!H", 0xffff - csum16(udp)) + udp[8:]
+    elif struct.unpack("!H", udp[6:8])[0] == 0:
         return udp[8:], True  # no checksum is legal for IPv4
     pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, ulen)
     return udp[8:], csum16(pseudo + udp) == 0xffff
 
 
-captured = []
+SOL_PACKET, PACKET_AUXDATA, TP_STATUS_CSUMNOTREADY = 263, 8, 1 << 3
+captured = []  # (frame, checksum not yet computed)
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind((tap, 0))
+s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
 s.settimeout(0.5)
 stop = threading.Event()
 
@@ -82,23 +90,37 @@ stop = threading.Event()
 def capture():
     while not stop.is_set():
         try:
-            captured.append(s.recv(70000))
+            frame, anc, _, _ = s.recvmsg(70000, socket.CMSG_SPACE(32))
         except socket.timeout:
-            pass
+            continue
+        partial = False
+        for level, kind, data in anc:
+            if level == SOL_PACKET and kind == PACKET_AUXDATA and len(data) >= 4:
+                partial = bool(struct.unpack("=I", data[:4])[0] & TP_STATUS_CSUMNOTREADY)
+        captured.append((frame, partial))
+
+
+injecting = threading.Event()
 
 
 def inject():
-    # Frames for the guest: broadcast UDP with a marker, a few times until it listened.
+    # Frames for the guest: UDP with a marker "-RX-<i>", sent again every half
+    # second until cnh exits (the tap drops them until the guest's receive
+    # queue runs; the guest counts distinct markers).
     dst = bytes.fromhex(GUEST_MAC.replace(":", ""))
     src = bytes.fromhex(PEER.replace(":", ""))
-    for i in range(RX):
-        payload = MARK + b"-RX-%d" % i
-        udp = struct.pack("!HHHH", 5000, 5001, 8 + len(payload), 0) + payload
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
-        ip = ip[:10] + struct.pack("!H", 0xffff - csum16(ip)) + ip[12:]
-        s.send(dst + src + b"\x08\x00" + ip + udp)
-        time.sleep(0.05)
+    while not injecting.wait(0.5):
+        for i in range(RX):
+            payload = MARK + b"-RX-%d" % i
+            udp = struct.pack("!HHHH", 5000, 5001, 8 + len(payload), 0) + payload
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                             bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+            ip = ip[:10] + struct.pack("!H", 0xffff - csum16(ip)) + ip[12:]
+            try:
+                s.send(dst + src + b"\x08\x00" + ip + udp)
+            except OSError:
+                pass  # the tap is down before cnh-net attaches a queue
+            time.sleep(0.02)
 
 
 th = threading.Thread(target=capture, daemon=True)
@@ -109,20 +131,22 @@ try:
     args = ["--kernel", a.image, "--memory", "size=256M", "--cpus", "boot=1",
             "--cmdline", cmdline, "--serial", "tty", "--console", "off",
             "--net", "tap=%s,mac=%s,num_queues=%d" % (tap, GUEST_MAC, 2 * a.pairs)]
-    injector = threading.Timer(3.0, inject)
+    injector = threading.Thread(target=inject, daemon=True)
     injector.start()
     r = t.run_cnh(a.cnh, args, timeout=300)
-    injector.cancel()
+    injecting.set()
+    injector.join(2)
     r.show()
     t.check("TEST net PASS" in r.out, "guest reports TEST net PASS")
     stop.set()
     th.join(2)
-    udp = [u for u in (udp_ok(f) for f in captured) if u and u[0].startswith(MARK)]
+    udp = [u for u in (udp_ok(f, p) for f, p in captured) if u and u[0].startswith(MARK)]
     t.check(len(udp) >= 2, "host captured %d marked UDP frames from the guest" % len(udp))
     t.check(all(ok for _, ok in udp), "every captured UDP checksum is correct")
     t.check(any(b"CSUM" in p for p, _ in udp), "the checksum-offload frame arrived")
 finally:
     stop.set()
+    injecting.set()
     s.close()
     subprocess.run(["ip", "link", "del", tap], check=False)
 t.finish()
