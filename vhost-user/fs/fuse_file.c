@@ -68,7 +68,7 @@ int fuse_op_create(struct fuse_req *r)
 		return err;
 	fuse_creds_enter(r, &c);
 	/* O_NOFOLLOW: a symlink under that name (pointing anywhere) is never followed. */
-	fd = openat(d->fd, name, (int)(in->flags & FUSE_OPEN_FLAGS) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	fd = openat(d->fd, name, (int)(in->flags & (FUSE_OPEN_FLAGS | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 		    in->mode & 07777);
 	err = fd < 0 ? -errno : 0;
 	fuse_creds_leave(r, &c);

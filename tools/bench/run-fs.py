@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The file-system benchmark, in one run: cnh-fs and QEMU's virtiofsd
+serving the same (empty, temporary) directory, both driven by cnh-bench-fs
+(a virtio-fs front-end without a VM, tools/bench/vu-fs-bench.c), both with
+cache=none and their default sandbox (a mount namespace when run as root).
+Workloads: CREATE+RELEASE, LOOKUP+GETATTR and UNLINK of --files files
+(metadata), then a --read-mb file written and read back in 128 KiB
+requests. Writes the fs section of docs/benchmarks.md.
+
+Usage: tools/bench/run-fs.py [--files N] [--read-mb M] [--dir DIR] [--build-dir DIR] [--no-doc]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
+BEGIN, END = "<!-- bench:fs:begin -->", "<!-- bench:fs:end -->"
+
+
+def log(*a):
+    print("run-fs:", *a, file=sys.stderr, flush=True)
+
+
+def build(build_dir):
+    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
+        subprocess.run(["meson", "setup", build_dir, REPO], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", build_dir, "tools/bench/cnh-bench-fs", "vhost-user/fs/cnh-fs"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return (os.path.join(build_dir, "tools/bench/cnh-bench-fs"),
+            os.path.join(build_dir, "vhost-user/fs/cnh-fs"))
+
+
+def wait_path(path, proc, timeout=10.0):
+    # Only the path: connecting would use up a sandboxed daemon's one front-end.
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def one(name, daemon_cmd, sock, bench, args):
+    log("$", " ".join(daemon_cmd))
+    d = subprocess.Popen(daemon_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        if not wait_path(sock, d):
+            raise RuntimeError("%s did not create %s" % (name, sock))
+        r = subprocess.run([bench, "--socket", sock, "--files", str(args.files),
+                            "--read-mb", str(args.read_mb), "--label", name],
+                           stdout=subprocess.PIPE, text=True, timeout=600)
+        sys.stderr.write(r.stdout)
+        if r.returncode != 0:
+            raise RuntimeError("cnh-bench-fs against %s failed" % name)
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    finally:
+        if d.poll() is None:
+            d.terminate()
+            try:
+                d.wait(10)
+            except subprocess.TimeoutExpired:
+                d.kill()
+                d.wait()
+
+
+def write_doc(path, results, info, args):
+    L = [BEGIN, "## File system (virtio-fs)", ""]
+    L.append("cnh-fs and QEMU's virtiofsd (%s) on the same empty directory, driven by "
+             "`cnh-bench-fs`, a virtio-fs front-end without a VM (one request queue, one "
+             "request in flight, the used ring busy-polled, so a number is the round trip of "
+             "one FUSE request through the back-end). Both with cache=none and their default "
+             "sandbox. One run of `tools/bench/run-fs.py --files %d --read-mb %d` on %s." %
+             (info["virtiofsd"], args.files, args.read_mb, info["date"]))
+    L.append("")
+    L.append("Host: %s, %s, kernel %s, directory on %s." % (info["cpu"], info["cores"], info["kernel"], info["fstype"]))
+    L.append("")
+    L.append("| workload | cnh-fs | virtiofsd |")
+    L.append("| --- | ---: | ---: |")
+    rows = [("CREATE + RELEASE (req/s)", "create_rps", 0), ("LOOKUP + GETATTR (req/s)", "lookup_rps", 0),
+            ("UNLINK (req/s)", "unlink_rps", 0), ("WRITE 128 KiB (MB/s)", "write_mbs", 1),
+            ("READ 128 KiB (MB/s)", "read_mbs", 1)]
+    for title, key, nd in rows:
+        cells = []
+        for b in ("cnh-fs", "virtiofsd"):
+            v = results.get(b, {}).get(key)
+            cells.append("n/a" if v is None else ("%.*f" % (nd, v)))
+        L.append("| %s | %s |" % (title, " | ".join(cells)))
+    L.append("")
+    L.append("Both daemons serve a queue from one thread and copy through the host page "
+             "cache; on this 2-core host the harness's polling thread and the daemon share "
+             "the cores, so single runs vary by tens of percent. Not measured: DAX, "
+             "multiple queues, parallel requests.")
+    L.append(END)
+    section = "\n".join(L) + "\n"
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=5000)
+    ap.add_argument("--read-mb", type=int, default=512)
+    ap.add_argument("--dir", default=None, help="where the shared directory is created (default /var/tmp)")
+    ap.add_argument("--build-dir", default=os.path.join(REPO, os.environ.get("CNH_BENCH_BUILD", "build")))
+    ap.add_argument("--no-doc", action="store_true", help="print only, do not rewrite docs/benchmarks.md")
+    args = ap.parse_args()
+
+    bench, cnhfs = build(args.build_dir)
+    tmp = tempfile.mkdtemp(prefix="cnh-bench-fs-", dir=args.dir or "/var/tmp")
+    results = {}
+    try:
+        shared = os.path.join(tmp, "shared")
+        os.mkdir(shared)
+        s1 = os.path.join(tmp, "cnh-fs.sock")
+        results["cnh-fs"] = one("cnh-fs", [cnhfs, "--shared-dir", shared, "--tag", "bench",
+                                           "--cache", "none", "--socket-path", s1], s1, bench, args)
+        if os.access(VIRTIOFSD, os.X_OK):
+            s2 = os.path.join(tmp, "virtiofsd.sock")
+            results["virtiofsd"] = one("virtiofsd", [VIRTIOFSD, "--socket-path=" + s2, "-o",
+                                                     "source=" + shared, "-o", "cache=none"], s2, bench, args)
+        else:
+            log(VIRTIOFSD, "missing (Debian package qemu-system-common): virtiofsd not measured")
+        fstype = subprocess.run(["stat", "-f", "-c", "%T", shared], stdout=subprocess.PIPE,
+                                text=True).stdout.strip()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    vout = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "qemu-system-common"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+               platform.processor())
+    info = {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": "%d cores" % os.cpu_count(),
+            "kernel": platform.release(), "fstype": fstype or "?",
+            "virtiofsd": "qemu-system-common " + (vout or "?")}
+    print(json.dumps({"results": results, "info": info}))
+    if not args.no_doc:
+        write_doc(os.path.join(REPO, "docs", "benchmarks.md"), results, info, args)
+        log("wrote the fs section of docs/benchmarks.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cnh-bench-fs: a virtio-fs front-end with no VM. It shares a memfd as
+ * "guest memory" with a vhost-user-fs back-end (cnh-fs, virtiofsd), starts
+ * the hiprio and first request queue (vu_front.h, vq_drv.h) and sends FUSE
+ * requests one at a time, as a guest kernel with one outstanding request
+ * would, busy-polling the used ring. Workloads:
+ *
+ *   meta  CREATE+RELEASE, LOOKUP+GETATTR, UNLINK of --files files
+ *   read  a --read-mb file written with WRITE, then read with READ of --bs
+ *
+ * Prints one line per phase and one JSON line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/fuse.h>
+
+#include "ipc/vhost_user.h"
+#include "vq_drv.h"
+#include "vu_front.h"
+
+#define FB_QSIZE 64
+#define FB_F_EVENT_IDX 29
+#define FB_F_VERSION_1 32
+#define FB_RING_BYTES 0x10000ull  /* rings of one queue */
+#define FB_REQ_GPA 0x100000ull    /* request buffer */
+#define FB_REQ_MAX (1ull << 20)
+#define FB_REPLY_GPA 0x200000ull  /* reply buffer */
+#define FB_REPLY_MAX (1ull << 20)
+#define FB_MEM_BYTES (4ull << 20)
+#define FB_TIMEOUT_NS 10000000000ull
+
+struct fb {
+	struct vu_front fe;
+	uint8_t *mem;
+	struct vq_drv vq[2];
+	int kick[2], call[2];
+	uint64_t unique;
+	uint64_t requests;
+};
+
+static uint64_t fb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * One FUSE request on the request queue (1): body after the header, reply
+ * payload at fb->mem + FB_REPLY_GPA + sizeof(out header). Returns the
+ * payload length or the FUSE error (negative); -ETIMEDOUT / -EPROTO on a
+ * transport problem.
+ */
+static int fb_call(struct fb *b, uint32_t opcode, uint64_t nodeid, const void *body, size_t len,
+		   const void *data, size_t data_len, size_t reply_room)
+{
+	struct vq_drv *vq = &b->vq[1];
+	struct fuse_in_header h = { .len = (uint32_t)(sizeof(h) + len + data_len), .opcode = opcode,
+				    .unique = ++b->unique, .nodeid = nodeid };
+	struct fuse_out_header oh;
+	uint32_t id, used;
+	uint64_t t0, one = 1;
+
+	if (h.len > FB_REQ_MAX || reply_room > FB_REPLY_MAX)
+		return -EINVAL;
+	memcpy(b->mem + FB_REQ_GPA, &h, sizeof(h));
+	memcpy(b->mem + FB_REQ_GPA + sizeof(h), body, len);
+	if (data_len)
+		memcpy(b->mem + FB_REQ_GPA + sizeof(h) + len, data, data_len);
+	vq->desc[0] = (struct vring_desc){ FB_REQ_GPA, h.len, VRING_DESC_F_NEXT, 1 };
+	vq->desc[1] = (struct vring_desc){ FB_REPLY_GPA, (uint32_t)(sizeof(oh) + reply_room),
+					   VRING_DESC_F_WRITE, 0 };
+	vq_drv_add(vq, 0);
+	if (vq_drv_publish(vq) && write(b->kick[1], &one, sizeof(one)) < 0)
+		return -errno;
+	t0 = fb_now_ns();
+	while (!vq_drv_get_used(vq, &id, &used)) {
+		if (fb_now_ns() - t0 > FB_TIMEOUT_NS)
+			return -ETIMEDOUT;
+	}
+	b->requests++;
+	memcpy(&oh, b->mem + FB_REPLY_GPA, sizeof(oh));
+	if (id != 0 || used < sizeof(oh) || oh.unique != h.unique || oh.len != used)
+		return -EPROTO;
+	return oh.error ? oh.error : (int)(used - sizeof(oh));
+}
+
+static const void *fb_reply(struct fb *b)
+{
+	return b->mem + FB_REPLY_GPA + sizeof(struct fuse_out_header);
+}
+
+static int fb_setup(struct fb *b, int memfd)
+{
+	uint64_t want;
+	int rc;
+
+	rc = vu_front_hello(&b->fe, (1ull << VHOST_USER_PROTOCOL_F_MQ) | (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK));
+	if (rc < 0)
+		return rc;
+	want = ((1ull << FB_F_VERSION_1) | (1ull << VHOST_USER_F_PROTOCOL_FEATURES) |
+		(1ull << FB_F_EVENT_IDX)) & b->fe.dev_features;
+	rc = vu_front_set_features(&b->fe, want);
+	if (rc == 0)
+		rc = vu_front_set_mem(&b->fe, memfd, b->mem, FB_MEM_BYTES);
+	for (unsigned int q = 0; rc == 0 && q < 2; q++) {
+		uint8_t *base = b->mem + q * FB_RING_BYTES;
+		struct vu_front_vring vr = { .num = FB_QSIZE };
+
+		rc = vq_drv_init(&b->vq[q], FB_QSIZE, want & (1ull << FB_F_EVENT_IDX), base, base + 0x1000,
+				 base + 0x2000);
+		if (rc < 0)
+			break;
+		vq_drv_enable_cb(&b->vq[q], false); /* busy polling */
+		b->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		b->call[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (b->kick[q] < 0 || b->call[q] < 0)
+			return -errno;
+		vr.desc_uaddr = (uint64_t)(uintptr_t)b->vq[q].desc;
+		vr.avail_uaddr = (uint64_t)(uintptr_t)b->vq[q].avail;
+		vr.used_uaddr = (uint64_t)(uintptr_t)b->vq[q].used;
+		vr.kick_fd = b->kick[q];
+		vr.call_fd = b->call[q];
+		rc = vu_front_start_vring(&b->fe, q, &vr);
+	}
+	return rc;
+}
+
+static int fb_init(struct fb *b)
+{
+	struct fuse_init_in in = { .major = FUSE_KERNEL_VERSION, .minor = 31, .max_readahead = 1 << 20,
+				   .flags = FUSE_MAX_PAGES | FUSE_BIG_WRITES };
+	int r = fb_call(b, FUSE_INIT, 0, &in, sizeof(in), NULL, 0, sizeof(struct fuse_init_out));
+
+	return r < 0 ? r : 0;
+}
+
+/* "struct + name\0" into buf; its length. */
+static size_t fb_named(uint8_t *buf, const void *st, size_t st_len, const char *name)
+{
+	memcpy(buf, st, st_len);
+	memcpy(buf + st_len, name, strlen(name) + 1);
+	return st_len + strlen(name) + 1;
+}
+
+static int fb_create(struct fb *b, const char *name, uint64_t *ret_node, uint64_t *ret_fh)
+{
+	struct fuse_create_in ci = { .flags = O_RDWR, .mode = S_IFREG | 0644 };
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	uint8_t body[512];
+	int r = fb_call(b, FUSE_CREATE, FUSE_ROOT_ID, body, fb_named(body, &ci, sizeof(ci), name), NULL, 0,
+			sizeof(e) + sizeof(o));
+
+	if (r < 0)
+		return r;
+	memcpy(&e, fb_reply(b), sizeof(e));
+	memcpy(&o, (const uint8_t *)fb_reply(b) + sizeof(e), sizeof(o));
+	*ret_node = e.nodeid;
+	*ret_fh = o.fh;
+	return 0;
+}
+
+static int fb_release(struct fb *b, uint64_t node, uint64_t fh)
+{
+	struct fuse_release_in rel = { .fh = fh };
+	int r = fb_call(b, FUSE_RELEASE, node, &rel, sizeof(rel), NULL, 0, 0);
+
+	return r < 0 ? r : 0;
+}
+
+struct fb_result {
+	double create_ops, lookup_ops, unlink_ops, write_mbs, read_mbs;
+};
+
+static int fb_meta(struct fb *b, unsigned int files, struct fb_result *res)
+{
+	char name[64];
+	uint64_t node, fh, t0, t1, t2, t3;
+	int r;
+
+	t0 = fb_now_ns();
+	for (unsigned int i = 0; i < files; i++) {
+		snprintf(name, sizeof(name), "bench-%06u", i);
+		r = fb_create(b, name, &node, &fh);
+		if (r == 0)
+			r = fb_release(b, node, fh);
+		if (r < 0)
+			return r;
+	}
+	t1 = fb_now_ns();
+	for (unsigned int i = 0; i < files; i++) {
+		struct fuse_getattr_in ga = { 0 };
+		struct fuse_entry_out e;
+
+		snprintf(name, sizeof(name), "bench-%06u", i);
+		r = fb_call(b, FUSE_LOOKUP, FUSE_ROOT_ID, name, strlen(name) + 1, NULL, 0, sizeof(e));
+		if (r < 0)
+			return r;
+		memcpy(&e, fb_reply(b), sizeof(e));
+		r = fb_call(b, FUSE_GETATTR, e.nodeid, &ga, sizeof(ga), NULL, 0, sizeof(struct fuse_attr_out));
+		if (r < 0)
+			return r;
+	}
+	t2 = fb_now_ns();
+	for (unsigned int i = 0; i < files; i++) {
+		snprintf(name, sizeof(name), "bench-%06u", i);
+		r = fb_call(b, FUSE_UNLINK, FUSE_ROOT_ID, name, strlen(name) + 1, NULL, 0, 0);
+		if (r < 0)
+			return r;
+	}
+	t3 = fb_now_ns();
+	/* Operations per second, counting each FUSE request. */
+	res->create_ops = 2.0 * files / ((double)(t1 - t0) / 1e9);
+	res->lookup_ops = 2.0 * files / ((double)(t2 - t1) / 1e9);
+	res->unlink_ops = 1.0 * files / ((double)(t3 - t2) / 1e9);
+	return 0;
+}
+
+static int fb_read(struct fb *b, uint64_t mb, uint32_t bs, struct fb_result *res)
+{
+	uint64_t total = mb << 20, node, fh, t0, t1, t2;
+	struct fuse_write_in w = { 0 };
+	uint8_t *chunk = malloc(bs);
+	int r;
+
+	if (!chunk)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < bs; i++)
+		chunk[i] = (uint8_t)(i * 7 + 3);
+	r = fb_create(b, "bench-read.bin", &node, &fh);
+	if (r < 0)
+		goto out;
+	t0 = fb_now_ns();
+	for (uint64_t off = 0; off < total; off += bs) {
+		w = (struct fuse_write_in){ .fh = fh, .offset = off, .size = bs };
+		r = fb_call(b, FUSE_WRITE, node, &w, sizeof(w), chunk, bs, sizeof(struct fuse_write_out));
+		if (r < 0)
+			goto out;
+	}
+	t1 = fb_now_ns();
+	for (uint64_t off = 0; off < total; off += bs) {
+		struct fuse_read_in rd = { .fh = fh, .offset = off, .size = bs };
+
+		r = fb_call(b, FUSE_READ, node, &rd, sizeof(rd), NULL, 0, bs);
+		if (r < 0)
+			goto out;
+		if ((uint32_t)r != bs || memcmp(fb_reply(b), chunk, bs) != 0) {
+			fprintf(stderr, "cnh-bench-fs: READ at %" PRIu64 " returned wrong data (%d bytes)\n", off, r);
+			r = -EIO;
+			goto out;
+		}
+	}
+	t2 = fb_now_ns();
+	res->write_mbs = (double)total / 1e6 / ((double)(t1 - t0) / 1e9);
+	res->read_mbs = (double)total / 1e6 / ((double)(t2 - t1) / 1e9);
+	r = fb_release(b, node, fh);
+	if (r == 0)
+		r = fb_call(b, FUSE_UNLINK, FUSE_ROOT_ID, "bench-read.bin", 15, NULL, 0, 0);
+	r = r < 0 ? r : 0;
+out:
+	free(chunk);
+	return r;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cnh-bench-fs --socket PATH [--files N] [--read-mb M] [--bs BYTES] [--label TEXT]\n"
+		   "  --socket PATH  a listening vhost-user-fs back-end (cnh-fs, virtiofsd)\n"
+		   "  --files N      files for the metadata phase (default 2000)\n"
+		   "  --read-mb M    size of the file written then read (default 256)\n"
+		   "  --bs BYTES     READ/WRITE size (default 131072)\n"
+		   "  --label TEXT   copied into the JSON line\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' }, { "files", required_argument, NULL, 'f' },
+		{ "read-mb", required_argument, NULL, 'm' }, { "bs", required_argument, NULL, 'b' },
+		{ "label", required_argument, NULL, 'l' },   { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL, *label = "";
+	unsigned long files = 2000, mb = 256, bs = 131072;
+	struct fb b = { .kick = { -1, -1 }, .call = { -1, -1 } };
+	struct fb_result res = { 0 };
+	int memfd = -1, rc, c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'f': files = strtoul(optarg, NULL, 0); break;
+		case 'm': mb = strtoul(optarg, NULL, 0); break;
+		case 'b': bs = strtoul(optarg, NULL, 0); break;
+		case 'l': label = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (!sock || files == 0 || files > 1000000 || mb == 0 || mb > 65536 || bs < 4096 ||
+	    bs > FB_REPLY_MAX - 4096 || bs % 4096) {
+		usage(stderr);
+		return 1;
+	}
+	vu_front_init(&b.fe);
+	memfd = memfd_create("cnh-bench-fs", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, FB_MEM_BYTES) < 0) {
+		perror("cnh-bench-fs: memfd");
+		goto out;
+	}
+	b.mem = mmap(NULL, FB_MEM_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (b.mem == MAP_FAILED) {
+		perror("cnh-bench-fs: mmap");
+		b.mem = NULL;
+		goto out;
+	}
+	rc = vu_front_connect(&b.fe, sock, 10000);
+	if (rc == 0)
+		rc = fb_setup(&b, memfd);
+	if (rc < 0) {
+		fprintf(stderr, "cnh-bench-fs: %s (%s)\n", b.fe.err[0] ? b.fe.err : "setup", strerror(-rc));
+		goto out;
+	}
+	rc = fb_init(&b);
+	if (rc == 0)
+		rc = fb_meta(&b, (unsigned int)files, &res);
+	if (rc == 0)
+		rc = fb_read(&b, mb, (uint32_t)bs, &res);
+	if (rc < 0) {
+		fprintf(stderr, "cnh-bench-fs: FUSE request failed: %s\n", strerror(-rc));
+		goto out;
+	}
+	printf("create+release  %10.0f req/s\n", res.create_ops);
+	printf("lookup+getattr  %10.0f req/s\n", res.lookup_ops);
+	printf("unlink          %10.0f req/s\n", res.unlink_ops);
+	printf("write %6lu KiB %10.1f MB/s\n", bs / 1024, res.write_mbs);
+	printf("read  %6lu KiB %10.1f MB/s\n", bs / 1024, res.read_mbs);
+	printf("{\"label\": \"%s\", \"files\": %lu, \"create_rps\": %.0f, \"lookup_rps\": %.0f, "
+	       "\"unlink_rps\": %.0f, \"bs\": %lu, \"mb\": %lu, \"write_mbs\": %.1f, \"read_mbs\": %.1f, "
+	       "\"requests\": %" PRIu64 "}\n",
+	       label, files, res.create_ops, res.lookup_ops, res.unlink_ops, bs, mb, res.write_mbs,
+	       res.read_mbs, b.requests);
+	ret = 0;
+out:
+	vu_front_fini(&b.fe);
+	for (unsigned int q = 0; q < 2; q++) {
+		if (b.kick[q] >= 0)
+			close(b.kick[q]);
+		if (b.call[q] >= 0)
+			close(b.call[q]);
+	}
+	if (b.mem)
+		munmap(b.mem, FB_MEM_BYTES);
+	if (memfd >= 0)
+		close(memfd);
+	return ret;
+}
