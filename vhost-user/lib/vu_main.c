@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/opts.h"
@@ -21,6 +22,7 @@
 enum {
 	VU_OPT_SOCKET_PATH = 1000,
 	VU_OPT_FD,
+	VU_OPT_LISTEN_FD,
 	VU_OPT_PRINT_CAPS,
 	VU_OPT_LOG_LEVEL,
 	VU_OPT_HELP,
@@ -34,6 +36,8 @@ static const struct {
 } vu_main_base_opts[] = {
 	{ "socket-path", "PATH", "listen on a unix socket at PATH, one front-end at a time", VU_OPT_SOCKET_PATH },
 	{ "fd", "N", "serve the already-connected socket N", VU_OPT_FD },
+	{ "listen-fd", "N", "accept on the inherited listening socket N (socket activation: LISTEN_FDS)",
+	  VU_OPT_LISTEN_FD },
 	{ "print-capabilities", NULL, "print the back-end capabilities as JSON and exit", VU_OPT_PRINT_CAPS },
 	{ "log-level", "LEVEL", "error, warn, info (default) or debug", VU_OPT_LOG_LEVEL },
 	{ "help", NULL, "show this help and exit", VU_OPT_HELP },
@@ -42,7 +46,7 @@ static const struct {
 
 static void vu_main_usage(const struct vu_main_info *info, FILE *f)
 {
-	fprintf(f, "Usage: %s [OPTIONS] (--socket-path PATH | --fd N)\n", info->prog);
+	fprintf(f, "Usage: %s [OPTIONS] (--socket-path PATH | --fd N | --listen-fd N)\n", info->prog);
 	if (info->summary)
 		fprintf(f, "%s\n", info->summary);
 	fprintf(f, "\nOptions:\n");
@@ -89,10 +93,40 @@ static void vu_main_print_caps(const struct vu_main_info *info)
 	printf("\n}\n");
 }
 
+static int vu_main_parse_fd(const struct vu_main_info *info, const char *opt, const char *arg, int *ret_fd)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v) < 0 || v > INT32_MAX) {
+		fprintf(stderr, "%s: --%s: not a file descriptor: %s\n", info->prog, opt, arg);
+		return -EINVAL;
+	}
+	*ret_fd = (int)v;
+	return 0;
+}
+
+/*
+ * sd_listen_fds(3)'s protocol without libsystemd: true when the service
+ * manager passed us at least one socket (from fd 3 on). The variables are
+ * removed either way once they name us, so that children do not inherit them.
+ */
+static bool vu_main_socket_activated(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	uint64_t p, n;
+
+	if (!pid || !fds || parse_u64(pid, &p) < 0 || p != (uint64_t)getpid())
+		return false;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return parse_u64(fds, &n) == 0 && n >= 1;
+}
+
 int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **argv, struct vu_main_args *ret)
 {
 	struct option longopts[ARRAY_SIZE(vu_main_base_opts) + VU_MAIN_MAX_OPTS + 1];
-	struct vu_main_args a = { .socket_path = NULL, .fd = -1 };
+	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1 };
 	unsigned int n = 0;
 	char err[256];
 	int c;
@@ -114,7 +148,6 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		uint64_t v;
 		enum log_level lvl;
 
 		switch (c) {
@@ -122,11 +155,12 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 			a.socket_path = optarg;
 			break;
 		case VU_OPT_FD:
-			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX) {
-				fprintf(stderr, "%s: --fd: not a file descriptor: %s\n", info->prog, optarg);
+			if (vu_main_parse_fd(info, "fd", optarg, &a.fd) < 0)
 				return -EINVAL;
-			}
-			a.fd = (int)v;
+			break;
+		case VU_OPT_LISTEN_FD:
+			if (vu_main_parse_fd(info, "listen-fd", optarg, &a.listen_fd) < 0)
+				return -EINVAL;
 			break;
 		case VU_OPT_PRINT_CAPS:
 			vu_main_print_caps(info);
@@ -165,8 +199,11 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 		fprintf(stderr, "%s: unexpected argument %s\n", info->prog, argv[optind]);
 		return -EINVAL;
 	}
-	if (!!a.socket_path == (a.fd >= 0)) {
-		fprintf(stderr, "%s: exactly one of --socket-path and --fd is required\n", info->prog);
+	if (!a.socket_path && a.fd < 0 && a.listen_fd < 0 && vu_main_socket_activated())
+		a.listen_fd = VU_MAIN_LISTEN_FDS_START;
+	if (!!a.socket_path + (a.fd >= 0) + (a.listen_fd >= 0) != 1) {
+		fprintf(stderr, "%s: exactly one of --socket-path, --fd and --listen-fd is required"
+			" (or socket activation: LISTEN_FDS)\n", info->prog);
 		return -EINVAL;
 	}
 	*ret = a;
@@ -282,6 +319,25 @@ static int vu_main_listen(const char *path, int *ret_fd)
 	return 0;
 }
 
+/* Take the inherited listening socket fd: it must be a listening stream socket. */
+static int vu_main_adopt(int fd)
+{
+	int type = 0, listening = 0, flags;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
+		return -errno;
+	if (type != SOCK_STREAM || !listening)
+		return -EINVAL;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
 int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md)
 {
 	struct vu_main_state st = { .md = md, .listen_fd = -1 };
@@ -296,15 +352,27 @@ int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const str
 	ev_signal_start(st.loop, &st.sigterm);
 	ev_signal_start(st.loop, &st.sigint);
 
-	if (args->socket_path) {
-		ret = vu_main_listen(args->socket_path, &st.listen_fd);
-		if (ret < 0) {
-			log_error(VU_MAIN_TAG, "cannot listen on %s: %s", args->socket_path, strerror(-ret));
-			goto out;
+	if (args->socket_path || args->listen_fd >= 0) {
+		if (args->socket_path) {
+			ret = vu_main_listen(args->socket_path, &st.listen_fd);
+			if (ret < 0) {
+				log_error(VU_MAIN_TAG, "cannot listen on %s: %s", args->socket_path,
+					  strerror(-ret));
+				goto out;
+			}
+			log_info(VU_MAIN_TAG, "listening on %s", args->socket_path);
+		} else {
+			st.listen_fd = args->listen_fd; /* ours now: closed at out */
+			ret = vu_main_adopt(st.listen_fd);
+			if (ret < 0) {
+				log_error(VU_MAIN_TAG, "--listen-fd %d: %s", args->listen_fd,
+					  ret == -EINVAL ? "not a listening stream socket" : strerror(-ret));
+				goto out;
+			}
+			log_info(VU_MAIN_TAG, "accepting on the inherited socket %d", args->listen_fd);
 		}
 		ev_io_init(&st.listen_io, vu_main_accept_cb, st.listen_fd, EV_READ);
 		ev_io_start(st.loop, &st.listen_io);
-		log_info(VU_MAIN_TAG, "listening on %s", args->socket_path);
 	} else {
 		if (fcntl(args->fd, F_SETFD, FD_CLOEXEC) < 0) {
 			ret = -errno;
@@ -323,7 +391,8 @@ out:
 	if (st.listen_fd >= 0) {
 		ev_io_stop(st.loop, &st.listen_io);
 		closep(&st.listen_fd);
-		unlink(args->socket_path);
+		if (args->socket_path)
+			unlink(args->socket_path);
 	}
 	ev_signal_stop(st.loop, &st.sigterm);
 	ev_signal_stop(st.loop, &st.sigint);

@@ -2,8 +2,10 @@
 /*
  * What every cnh vhost-user daemon shares: the back-end program conventions
  * of vhost-user.rst (--socket-path, --fd, --print-capabilities) plus
- * --log-level, --help and --version, and a runner serving one front-end at
- * a time on a libev loop until SIGTERM/SIGINT. No daemonizing.
+ * --listen-fd (an inherited listening socket; systemd socket activation
+ * through LISTEN_FDS/LISTEN_PID selects it by itself), --log-level, --help
+ * and --version, and a runner serving one front-end at a time on a libev
+ * loop until SIGTERM/SIGINT. No daemonizing.
  *
  *	static const struct vu_main_opt blk_opts[] = {
  *		{ "path", "FILE", "disk image", blk_opt_path },
@@ -50,17 +52,25 @@ struct vu_main_info {
 	unsigned int nopts;
 };
 
+/* The first fd systemd passes (sd_listen_fds(3)'s SD_LISTEN_FDS_START). */
+#define VU_MAIN_LISTEN_FDS_START 3
+
 struct vu_main_args {
 	const char *socket_path; /* --socket-path PATH, or NULL */
-	int fd;                  /* --fd N, or -1 */
+	int fd;                  /* --fd N (a connected socket), or -1 */
+	int listen_fd;           /* --listen-fd N (a listening socket), or -1 */
 };
 
 /*
  * Parse the command line; daemon options go to their parse(ctx, ...).
- * Exactly one of --socket-path / --fd is required unless an informational
- * option was given. Returns 0: run; 1: something was printed (help,
- * version, capabilities), exit 0; -EINVAL: a usage error was printed on
- * stderr, exit 1.
+ * Exactly one of --socket-path / --fd / --listen-fd is required unless an
+ * informational option was given. With none of them, socket activation is
+ * used when LISTEN_PID is our pid and LISTEN_FDS >= 1: listen_fd becomes
+ * fd 3 (further passed fds are ignored) and LISTEN_PID, LISTEN_FDS and
+ * LISTEN_FDNAMES are removed from the environment (children must not see
+ * them). Returns 0: run; 1: something was printed (help, version,
+ * capabilities), exit 0; -EINVAL: a usage error was printed on stderr,
+ * exit 1.
  */
 int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **argv,
 		  struct vu_main_args *ret) __must_check;
@@ -79,9 +89,12 @@ struct vu_main_dev {
 /*
  * Serve front-ends on loop (NULL: libev's default loop): with
  * --socket-path listen and accept one at a time, the next after each
- * disconnect; with --fd serve that one connection. Returns 0 on
+ * disconnect; with --listen-fd the same on the inherited listening socket
+ * (taken: made close-on-exec and non-blocking, closed on return, its path
+ * is left alone); with --fd serve that one connection. Returns 0 on
  * SIGTERM/SIGINT or when the --fd connection ends, -errno (logged) when
- * the socket cannot be set up.
+ * the socket cannot be set up (-EINVAL: --listen-fd is not a listening
+ * stream socket).
  */
 int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md) __must_check;
 
