@@ -4,7 +4,8 @@
  * "guest memory" with a vhost-user-fs back-end (cnh-fs, virtiofsd), starts
  * the hiprio and first request queue (vu_front.h, vq_drv.h) and sends FUSE
  * requests one at a time, as a guest kernel with one outstanding request
- * would, busy-polling the used ring. Workloads:
+ * would, sleeping on the call eventfd (or busy-polling the used ring with
+ * --poll). Workloads:
  *
  *   meta  CREATE+RELEASE, LOOKUP+GETATTR, UNLINK of --files files
  *   read  a --read-mb file written with WRITE, then read with READ of --bs
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -46,6 +48,7 @@ struct fb {
 	int kick[2], call[2];
 	uint64_t unique;
 	uint64_t requests;
+	bool poll; /* busy-poll the used ring instead of sleeping on the call eventfd */
 };
 
 static uint64_t fb_now_ns(void)
@@ -88,6 +91,13 @@ static int fb_call(struct fb *b, uint32_t opcode, uint64_t nodeid, const void *b
 	while (!vq_drv_get_used(vq, &id, &used)) {
 		if (fb_now_ns() - t0 > FB_TIMEOUT_NS)
 			return -ETIMEDOUT;
+		if (b->poll || vq_drv_enable_cb(vq, true))
+			continue; /* polling, or it completed while we asked for the call */
+		struct pollfd pfd = { .fd = b->call[1], .events = POLLIN };
+		uint64_t cnt;
+
+		if (poll(&pfd, 1, 1000) > 0 && read(b->call[1], &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+			return -errno;
 	}
 	b->requests++;
 	memcpy(&oh, b->mem + FB_REPLY_GPA, sizeof(oh));
@@ -122,7 +132,7 @@ static int fb_setup(struct fb *b, int memfd)
 				 base + 0x2000);
 		if (rc < 0)
 			break;
-		vq_drv_enable_cb(&b->vq[q], false); /* busy polling */
+		vq_drv_enable_cb(&b->vq[q], !b->poll);
 		b->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		b->call[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (b->kick[q] < 0 || b->call[q] < 0)
@@ -281,6 +291,7 @@ static void usage(FILE *f)
 		   "  --files N      files for the metadata phase (default 2000)\n"
 		   "  --read-mb M    size of the file written then read (default 256)\n"
 		   "  --bs BYTES     READ/WRITE size (default 131072)\n"
+		   "  --poll         busy-poll the used ring instead of waiting for calls\n"
 		   "  --label TEXT   copied into the JSON line\n");
 }
 
@@ -290,6 +301,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' }, { "files", required_argument, NULL, 'f' },
 		{ "read-mb", required_argument, NULL, 'm' }, { "bs", required_argument, NULL, 'b' },
 		{ "label", required_argument, NULL, 'l' },   { "help", no_argument, NULL, 'h' },
+		{ "poll", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *label = "";
@@ -305,6 +317,7 @@ int main(int argc, char **argv)
 		case 'm': mb = strtoul(optarg, NULL, 0); break;
 		case 'b': bs = strtoul(optarg, NULL, 0); break;
 		case 'l': label = optarg; break;
+		case 'p': b.poll = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
