@@ -142,6 +142,17 @@ static void vmm_daemon_exited(struct ev_loop *loop, ev_child *w, int revents)
 	vmm_virtio_needs_reset(vmm, dev);
 }
 
+/* A front-end's event, on the main loop: CONFIG_CHANGE_MSG or a broken ring. */
+static void vmm_vu_notify(void *opaque, struct virtio_dev *dev, enum vhost_user_fe_event ev)
+{
+	struct vmm *vmm = opaque;
+
+	if (ev == VHOST_USER_FE_CONFIG_CHANGED)
+		vmm_virtio_config_changed(vmm, dev);
+	else
+		vmm_virtio_needs_reset(vmm, dev);
+}
+
 /* Watch the spawned daemons next to vmm/daemon.c's own watcher (libev calls both). */
 static void vmm_watch_daemons(struct vmm *vmm)
 {
@@ -469,7 +480,8 @@ int vmm_machine_create(struct vmm *vmm, const struct vm_config *cfg, char *err, 
 	if (r < 0)
 		goto fail;
 	/* Virtio devices: connect to (or spawn) their vhost-user back-ends. */
-	r = vhost_user_devices_create(cfg, vmm->loop, &vmm->vu_devices, err, errlen);
+	r = vhost_user_devices_create(cfg, vmm->loop, &(struct vhost_user_fe_notify){ vmm_vu_notify, vmm },
+				      &vmm->vu_devices, err, errlen);
 	if (r < 0)
 		goto fail;
 	for (unsigned int i = 0; i < vmm->vu_devices->ndevs; i++) {

@@ -82,6 +82,8 @@ static int devices_add(struct vhost_user_set *set, const struct devices_spec *s,
 		.queue_size = (uint16_t)s->queue_size,
 		.type_arg = &e->arg,
 		.vmm_features = s->vmm_features,
+		.loop = loop,
+		.notify = set->notify,
 	};
 	char exe[4096];
 	int fd, r;
@@ -314,7 +316,8 @@ static int devices_create_all(struct vhost_user_set *set, const struct vm_config
 }
 
 int vhost_user_devices_create(const struct vm_config *cfg, struct ev_loop *loop,
-			      struct vhost_user_set **ret, char *err, size_t errlen)
+			      const struct vhost_user_fe_notify *notify, struct vhost_user_set **ret,
+			      char *err, size_t errlen)
 {
 	struct vhost_user_set *set;
 	unsigned int total;
@@ -332,6 +335,8 @@ int vhost_user_devices_create(const struct vm_config *cfg, struct ev_loop *loop,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	if (notify)
+		set->notify = *notify;
 	r = devices_create_all(set, cfg, loop, err, errlen);
 	if (r < 0) {
 		vhost_user_devices_free(set);

@@ -17,6 +17,7 @@
 
 #include "common/util.h"
 #include "vmm/config.h"
+#include "vmm/vhost_user/frontend.h"
 #include "vmm/vhost_user/fs.h"
 #include "vmm/vhost_user/net.h"
 #include "vmm/vhost_user/pmem.h"
@@ -37,6 +38,7 @@ struct vhost_user_pmem_region {
 
 struct vhost_user_set {
 	unsigned int ndevs;
+	struct vhost_user_fe_notify notify; /* given to every front-end */
 	/* disks, nets, rng, fs, pmem, vsock, console, each in option order; live until _free */
 	struct virtio_dev *devs[VHOST_USER_SET_MAX];
 	unsigned int npmem;
@@ -57,12 +59,15 @@ struct vhost_user_set {
 
 /*
  * Spawn the daemons and connect every device of cfg. loop must be libev's
- * default loop (daemon exits are watched there). On failure everything
+ * default loop (daemon exits, backend request channels and broken-ring
+ * eventfds are watched there); notify (may be NULL) gets every device's
+ * config-change and needs-reset events on it. On failure everything
  * started is stopped again and err holds a one-line reason.
  * *ret may be an empty set (no devices configured).
  */
 int vhost_user_devices_create(const struct vm_config *cfg, struct ev_loop *loop,
-			      struct vhost_user_set **ret, char *err, size_t errlen) __must_check;
+			      const struct vhost_user_fe_notify *notify, struct vhost_user_set **ret,
+			      char *err, size_t errlen) __must_check;
 /* Close every connection, terminate and reap every daemon, unmap pmem. Accepts NULL. */
 void vhost_user_devices_free(struct vhost_user_set *set);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "vmm/vhost_user/frontend.h"
+#include "vmm/vhost_user/frontend_internal.h"
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -14,44 +15,6 @@
 
 #include "common/log.h"
 #include "vmm/memory.h"
-
-#define FE_TAG "vhost-user"
-
-/* VIRTIO_CONFIG_S_*: the status the driver has reached when activate() runs. */
-#define FE_STATUS_DRIVER_OK \
-	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK | \
-	 VIRTIO_CONFIG_S_DRIVER_OK)
-
-struct vhost_user_fe {
-	struct virtio_dev dev;
-	const struct vhost_user_fe_type *type;
-	char name[32];
-	pthread_mutex_t lock; /* serializes every request/reply exchange */
-	int sock;
-	atomic_bool broken;
-	atomic_bool logged;
-
-	uint64_t backend_features; /* GET_FEATURES, raw */
-	uint64_t offered;          /* what get_features() returns */
-	uint64_t vmm_only;         /* offered bits the back-end did not offer (never sent to it) */
-	const void *type_arg;
-	uint64_t driver_features;  /* set_features() */
-	uint64_t protocol;         /* negotiated protocol features */
-	uint64_t max_mem_slots;    /* GET_MAX_MEM_SLOTS, or VHOST_USER_MEM_REGIONS */
-	uint16_t backend_queues;
-
-	uint8_t config[VHOST_USER_MAX_CONFIG_SIZE];
-	bool config_valid;
-
-	bool active;
-	uint64_t started; /* bit per queue index that got SET_VRING_KICK */
-	int inflight_fd;
-};
-
-static bool fe_has(const struct vhost_user_fe *fe, unsigned int pf)
-{
-	return fe->protocol & (1ULL << pf);
-}
 
 uint64_t vhost_user_fe_transport_features(void)
 {
@@ -149,7 +112,7 @@ static uint32_t fe_reply_size(const struct vhost_user_msg *req)
  * when the back-end refused a request with a non-zero ack.
  * Called with fe->lock held. Sends msg's fds but does not close them.
  */
-static int fe_request(struct vhost_user_fe *fe, struct vhost_user_msg *msg, struct vhost_user_msg *reply)
+int fe_request(struct vhost_user_fe *fe, struct vhost_user_msg *msg, struct vhost_user_msg *reply)
 {
 	uint32_t req = msg->hdr.request;
 	bool natural = fe_wants_reply(req);
@@ -251,7 +214,7 @@ static int fe_set_state(struct vhost_user_fe *fe, uint32_t req, uint32_t index, 
 	return fe_request(fe, &m, NULL);
 }
 
-/* SET_VRING_KICK/CALL: fd -1 sends the NOFD flag. */
+/* SET_VRING_KICK/CALL/ERR: fd -1 sends the NOFD flag. */
 static int fe_set_vring_fd(struct vhost_user_fe *fe, uint32_t req, uint32_t index, int fd)
 {
 	struct vhost_user_msg m;
@@ -471,6 +434,12 @@ static int fe_start_queue(struct vhost_user_fe *fe, unsigned int i, const struct
 	r = fe_set_vring_fd(fe, VHOST_USER_SET_VRING_CALL, i, q->call_fd);
 	if (r < 0)
 		return r;
+	/* One eventfd for every queue: whichever ring broke, the device needs a reset. */
+	if (fe->err_fd >= 0) {
+		r = fe_set_vring_fd(fe, VHOST_USER_SET_VRING_ERR, i, fe->err_fd);
+		if (r < 0)
+			return r;
+	}
 	r = fe_set_vring_fd(fe, VHOST_USER_SET_VRING_KICK, i, q->kick_fd);
 	if (r < 0)
 		return r;
@@ -614,7 +583,8 @@ static int fe_handshake(struct vhost_user_fe *fe, const struct vhost_user_fe_par
 		r = fe_get_u64(fe, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
 		if (r < 0)
 			goto io;
-		pf &= VHOST_USER_FE_PROTOCOL_FEATURES;
+		pf &= VHOST_USER_FE_PROTOCOL_FEATURES |
+		      (fe->loop ? 1ULL << VHOST_USER_PROTOCOL_F_BACKEND_REQ : 0);
 		r = fe_set_u64(fe, VHOST_USER_SET_PROTOCOL_FEATURES, pf);
 		if (r < 0)
 			goto io;
@@ -650,6 +620,9 @@ static int fe_handshake(struct vhost_user_fe *fe, const struct vhost_user_fe_par
 			return -ENOTSUP;
 		}
 	}
+	r = fe_events_backend_channel(fe);
+	if (r < 0)
+		goto io;
 	fe->offered = fe->backend_features &
 		      (p->type->device_features | vhost_user_fe_transport_features());
 	fe->vmm_only = p->vmm_features & ~fe->backend_features;
@@ -702,6 +675,8 @@ int vhost_user_fe_new_fd(int fd, const struct vhost_user_fe_params *p, struct vh
 	}
 	fe->sock = fd;
 	fe->inflight_fd = -1;
+	fe->req_fd = -1;
+	fe->err_fd = -1;
 	fe->type = p->type;
 	fe->type_arg = p->type_arg;
 	snprintf(fe->name, sizeof(fe->name), "%s", p->name ? p->name : p->type->name);
@@ -716,6 +691,11 @@ int vhost_user_fe_new_fd(int fd, const struct vhost_user_fe_params *p, struct vh
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: not a socket: %s", fe->name, strerror(-r));
+		goto fail;
+	}
+	r = fe_events_init(fe, p);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: eventfd: %s", fe->name, strerror(-r));
 		goto fail;
 	}
 	pthread_mutex_lock(&fe->lock);
@@ -760,6 +740,7 @@ void vhost_user_fe_free(struct vhost_user_fe *fe)
 {
 	if (!fe)
 		return;
+	fe_events_fini(fe);
 	closep(&fe->inflight_fd);
 	closep(&fe->sock);
 	pthread_mutex_destroy(&fe->lock);

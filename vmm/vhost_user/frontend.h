@@ -14,6 +14,7 @@
 #ifndef CNH_VMM_VHOST_USER_FRONTEND_H
 #define CNH_VMM_VHOST_USER_FRONTEND_H
 
+#include <ev.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,20 @@
 #include "vmm/virtio/virtio_dev.h"
 
 struct vhost_user_fe;
+
+/* What the back-end tells the VMM outside of request/reply. */
+enum vhost_user_fe_event {
+	VHOST_USER_FE_CONFIG_CHANGED, /* BACKEND_CONFIG_CHANGE_MSG: cache dropped, tell the guest */
+	VHOST_USER_FE_NEEDS_RESET,    /* a queue's err eventfd fired: the back-end stopped a broken ring */
+};
+
+/* Called on the loop's thread; dev is the front-end's device. */
+typedef void vhost_user_fe_notify_fn(void *opaque, struct virtio_dev *dev, enum vhost_user_fe_event ev);
+
+struct vhost_user_fe_notify {
+	vhost_user_fe_notify_fn *fn;
+	void *opaque;
+};
 
 /* What a device type (block, net, ...) decides; one const instance per type. */
 struct vhost_user_fe_type {
@@ -67,6 +82,16 @@ struct vhost_user_fe_params {
 	 * and sent to the back-end in SET_FEATURES only if it offered them.
 	 */
 	uint64_t vmm_features;
+	/*
+	 * The VMM's main loop. With a loop, the front-end offers
+	 * PROTOCOL_F_BACKEND_REQ and watches the backend request channel
+	 * (SET_BACKEND_REQ_FD), and hands every started queue an err eventfd
+	 * (SET_VRING_ERR), both watched here; events go to notify.fn (may be
+	 * NULL). NULL loop: neither is set up. Create and free the front-end on
+	 * the loop's thread.
+	 */
+	struct ev_loop *loop;
+	struct vhost_user_fe_notify notify;
 };
 
 #define VHOST_USER_FE_TIMEOUT_MS 10000
@@ -83,7 +108,8 @@ struct vhost_user_fe_params {
  * Take over a connected SOCK_STREAM unix socket (the fd is owned from the
  * call on, closed on failure too) and run the handshake: GET_FEATURES,
  * GET/SET_PROTOCOL_FEATURES, SET_OWNER, GET_QUEUE_NUM, GET_MAX_MEM_SLOTS,
- * GET_CONFIG. err gets a one-line reason on failure.
+ * SET_BACKEND_REQ_FD (with a loop and BACKEND_REQ), GET_CONFIG. err gets a
+ * one-line reason on failure.
  */
 int vhost_user_fe_new_fd(int fd, const struct vhost_user_fe_params *p, struct vhost_user_fe **ret,
 			 char *err, size_t errlen) __must_check;
@@ -105,6 +131,13 @@ void vhost_user_fe_mark_broken(struct vhost_user_fe *fe, const char *why);
 bool vhost_user_fe_is_broken(const struct vhost_user_fe *fe);
 /* The type_arg changed (e.g. a pmem window was placed): the next config read re-applies the fixup. */
 void vhost_user_fe_config_invalidate(struct vhost_user_fe *fe);
+
+/*
+ * True while the backend request channel is open (it closes on a
+ * malformed or unsupported message, or when the back-end hangs it up;
+ * the device keeps working).
+ */
+bool vhost_user_fe_backend_channel_open(const struct vhost_user_fe *fe);
 
 /* Negotiated protocol features and the back-end's raw feature bits (tests, logs). */
 uint64_t vhost_user_fe_protocol_features(const struct vhost_user_fe *fe);

@@ -233,7 +233,7 @@ Test(devices, spawn_failure_cleans_up)
 	cfg.disks[0] = (struct disk_config){
 		.id = "disk0", .path = "/x.img", .readonly = true, .num_queues = 2, .queue_size = 64,
 	};
-	cr_assert_lt(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), 0);
+	cr_assert_lt(vhost_user_devices_create(&cfg, ev_default_loop(0), NULL, &set, err, sizeof(err)), 0);
 	cr_assert_not_null(strstr(err, "disk0"), "%s", err);
 	f = fopen(args, "r");
 	cr_assert_not_null(f);
@@ -247,7 +247,7 @@ Test(devices, spawn_failure_cleans_up)
 	unlink(args);
 	snprintf(args, sizeof(args), "%s/cnh-blk", dir);
 	unlink(args);
-	cr_assert_eq(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(vhost_user_devices_create(&cfg, ev_default_loop(0), NULL, &set, err, sizeof(err)), -ENOENT);
 	cr_assert_not_null(strstr(err, "cannot find cnh-blk"), "%s", err);
 	unsetenv("CNH_DAEMON_DIR");
 	remove_dir();
@@ -289,7 +289,7 @@ Test(devices, external_backend)
 	cfg.disks[0] = (struct disk_config){
 		.id = "ext", .socket = sa.sun_path, .vhost_user = true, .num_queues = 1, .queue_size = 128,
 	};
-	cr_assert_eq(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(vhost_user_devices_create(&cfg, ev_default_loop(0), NULL, &set, err, sizeof(err)), 0, "%s", err);
 	pthread_join(t, NULL);
 	cr_assert_eq(set->ndevs, 1);
 	cr_assert_eq(set->devs[0]->device_id, 2);
@@ -303,7 +303,7 @@ Test(devices, external_backend)
 
 	/* Nothing listening: a clear error naming the socket. */
 	unlink(sa.sun_path);
-	cr_assert_lt(vhost_user_devices_create(&cfg, ev_default_loop(0), &set, err, sizeof(err)), 0);
+	cr_assert_lt(vhost_user_devices_create(&cfg, ev_default_loop(0), NULL, &set, err, sizeof(err)), 0);
 	cr_assert_not_null(strstr(err, "vub.sock"), "%s", err);
 	remove_dir();
 }
@@ -320,7 +320,7 @@ static void expect_argv(const char *prog, struct vm_config *cfg, const char *wan
 	unlink(args);
 	snprintf(body, sizeof(body), "echo \"$*\" > %s", args);
 	write_script(prog, body, 0755);
-	cr_assert_lt(vhost_user_devices_create(cfg, ev_default_loop(0), &set, err, sizeof(err)), 0);
+	cr_assert_lt(vhost_user_devices_create(cfg, ev_default_loop(0), NULL, &set, err, sizeof(err)), 0);
 	f = fopen(args, "r");
 	cr_assert_not_null(f, "%s did not run: %s", prog, err);
 	cr_assert_not_null(fgets(line, sizeof(line), f));
