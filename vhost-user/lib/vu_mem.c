@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "vhost-user/lib/vu_mem.h"
 
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -80,6 +81,19 @@ int vu_mem_add(struct vu_mem *mem, const struct vhost_user_mem_region *r, int fd
 {
 	int ret;
 
+	for (unsigned int i = 0; i < mem->nregions; i++) {
+		struct vu_mem_region *o = &mem->regions[i];
+
+		if (o->gpa == r->guest_phys_addr && o->size == r->memory_size &&
+		    o->uva == r->userspace_addr && o->mmap_offset == r->mmap_offset) {
+			if (fd < 0)
+				return -EBADF;
+			if (o->refs == UINT_MAX)
+				return -EINVAL;
+			o->refs++;
+			return 0;
+		}
+	}
 	if (mem->nregions >= VU_MEM_MAX_SLOTS)
 		return -ENOSPC;
 	ret = vu_mem_check(mem, r);
@@ -88,6 +102,7 @@ int vu_mem_add(struct vu_mem *mem, const struct vhost_user_mem_region *r, int fd
 	ret = vu_mem_map(&mem->regions[mem->nregions], r, fd);
 	if (ret < 0)
 		return ret;
+	mem->regions[mem->nregions].refs = 1;
 	mem->nregions++;
 	return 0;
 }
@@ -99,6 +114,10 @@ int vu_mem_remove(struct vu_mem *mem, const struct vhost_user_mem_region *r)
 
 		if (o->gpa != r->guest_phys_addr || o->size != r->memory_size || o->uva != r->userspace_addr)
 			continue;
+		if (o->refs > 1) {
+			o->refs--;
+			return 0;
+		}
 		vu_mem_region_unmap(o);
 		mem->nregions--;
 		if (i != mem->nregions) {

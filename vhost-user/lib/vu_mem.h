@@ -32,6 +32,7 @@ struct vu_mem_region {
 	void *host;         /* local address of gpa */
 	void *map_base;     /* what mmap returned (page-aligned) */
 	size_t map_len;
+	unsigned int refs;  /* ADD_MEM_REG of this exact region so far (see vu_mem_add) */
 };
 
 struct vu_mem {
@@ -51,10 +52,14 @@ void vu_mem_fini(struct vu_mem *mem);
 /*
  * Map one region from fd (not taken: the caller closes it). Rejects empty,
  * overflowing or overlapping (in either address space) regions (-EINVAL),
- * a full table (-ENOSPC); mmap errors are returned as -errno.
+ * a full table (-ENOSPC); mmap errors are returned as -errno. A region equal
+ * to a mapped one (gpa, size, uva, mmap_offset) only takes a reference:
+ * QEMU's multiqueue net front-end runs one vhost_dev per queue pair on one
+ * connection, and each sends ADD_MEM_REG (and later REM_MEM_REG) for the
+ * same regions.
  */
 int vu_mem_add(struct vu_mem *mem, const struct vhost_user_mem_region *r, int fd) __must_check;
-/* Unmap the region matching gpa, size and uva. -ENOENT if none. */
+/* Drop a reference to the region matching gpa, size and uva; unmap it at zero. -ENOENT if none. */
 int vu_mem_remove(struct vu_mem *mem, const struct vhost_user_mem_region *r) __must_check;
 /*
  * Replace the whole table with n regions (fds[i] backs regions[i]; not

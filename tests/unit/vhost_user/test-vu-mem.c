@@ -114,6 +114,28 @@ Test(vu_mem, add_rejects_overlap_and_bad_regions)
 	cr_assert_eq(mem.nregions, 2);
 }
 
+/* QEMU's multiqueue net: one vhost_dev per pair on one connection, each adds the same regions. */
+Test(vu_mem, identical_region_is_referenced_not_remapped)
+{
+	struct vhost_user_mem_region a = reg(0x0, 65536, 0x7000000000, 0);
+	void *p;
+
+	two_regions();
+	p = vu_mem_translate(&mem, VU_ADDR_GPA, 0x10, 1);
+	cr_assert_eq(vu_mem_add(&mem, &a, fd), 0, "second ADD_MEM_REG of the same region");
+	cr_assert_eq(mem.nregions, 2);
+	cr_assert_eq(vu_mem_translate(&mem, VU_ADDR_GPA, 0x10, 1), p, "same mapping");
+	a.mmap_offset = 65536;
+	cr_assert_eq(vu_mem_add(&mem, &a, fd), -EINVAL, "same range, other offset: an overlap");
+	a.mmap_offset = 0;
+	cr_assert_eq(vu_mem_remove(&mem, &a), 0);
+	cr_assert_eq(vu_mem_translate(&mem, VU_ADDR_GPA, 0x10, 1), p, "one reference left");
+	cr_assert_eq(vu_mem_remove(&mem, &a), 0);
+	cr_assert_null(vu_mem_translate(&mem, VU_ADDR_GPA, 0x10, 1), "last reference unmaps");
+	cr_assert_eq(vu_mem_remove(&mem, &a), -ENOENT);
+	cr_assert_eq(mem.nregions, 1);
+}
+
 Test(vu_mem, unaligned_mmap_offset)
 {
 	struct vhost_user_mem_region r = reg(0x0, 4096, 0x7000000000, 65536 + 100);
