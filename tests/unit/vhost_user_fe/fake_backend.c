@@ -16,6 +16,8 @@ void fake_init(struct fake_backend *f)
 	memset(f, 0, sizeof(*f));
 	f->sock = -1;
 	f->inflight_fd = -1;
+	f->backend_fd = -1;
+	f->err_fd = -1;
 	f->features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VHOST_USER_F_PROTOCOL_FEATURES);
 	f->protocol = VHOST_USER_FE_PROTOCOL_FEATURES;
 	f->queue_num = 4;
@@ -100,6 +102,14 @@ static bool fake_handle(struct fake_backend *f, struct vhost_user_msg *m)
 	if ((req == VHOST_USER_SET_VRING_KICK || req == VHOST_USER_SET_VRING_CALL) && m->nfds == 1)
 		(void)eventfd_write(m->fds[0], (req == VHOST_USER_SET_VRING_KICK ? 100 : 1000) +
 						       (m->payload.u64 & VHOST_USER_VRING_IDX_MASK));
+	/* Keep the channel and the err eventfd: tests send and signal through them. */
+	if (req == VHOST_USER_SET_BACKEND_REQ_FD && m->nfds == 1 && f->backend_fd < 0)
+		f->backend_fd = dup(m->fds[0]);
+	if (req == VHOST_USER_SET_VRING_ERR && m->nfds == 1) {
+		if (f->err_fd >= 0)
+			close(f->err_fd);
+		f->err_fd = dup(m->fds[0]);
+	}
 	if (!natural && !need_reply)
 		return true;
 	if (!natural)
@@ -177,6 +187,12 @@ void fake_join(struct fake_backend *f)
 	if (f->inflight_fd >= 0)
 		close(f->inflight_fd);
 	f->inflight_fd = -1;
+	if (f->backend_fd >= 0)
+		close(f->backend_fd);
+	f->backend_fd = -1;
+	if (f->err_fd >= 0)
+		close(f->err_fd);
+	f->err_fd = -1;
 }
 
 int fake_find(struct fake_backend *f, uint32_t req, unsigned int from)

@@ -51,6 +51,8 @@ struct fake_backend {
 	int inflight_fd; /* the memfd given in GET_INFLIGHT_FD replies */
 	ino_t inflight_ino;
 	bool protocol_error; /* a message failed vhost_user_msg_validate */
+	int backend_fd;      /* the channel from SET_BACKEND_REQ_FD (kept), -1: none */
+	int err_fd;          /* the fd of the last SET_VRING_ERR (kept), -1: none */
 };
 
 /* Defaults: a block back-end with every protocol feature cnh wants. */
