@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -75,6 +77,43 @@ fail:
 	return -errno;
 }
 
+/*
+ * Capabilities a root cnh-fs keeps: what serving files as their owners needs
+ * (chown, permission overrides, setfsuid/setfsgid, whiteouts, file caps in
+ * xattrs). Everything else leaves the effective, permitted, inheritable and
+ * bounding sets. The kernel clears the file-system ones from the effective
+ * set while fsuid is not 0 and restores them when it is 0 again.
+ */
+static const int fs_sandbox_keep_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID,
+	CAP_SETGID, CAP_SETUID, CAP_MKNOD, CAP_SETFCAP,
+};
+
+static int fs_sandbox_drop_caps(char *err, size_t err_len)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+	uint64_t keep = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fs_sandbox_keep_caps); i++)
+		keep |= 1ull << fs_sandbox_keep_caps[i];
+	for (int c = 0; c <= 63; c++) {
+		if (keep & (1ull << c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+			snprintf(err, err_len, "dropping capability %d from the bounding set: %s", c, strerror(errno));
+			return -errno;
+		}
+	}
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0) {
+		snprintf(err, err_len, "capset: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int fs_sandbox_enter(const char *dir, enum fs_sandbox mode, int *ret_root, int *ret_proc,
 		     char *err, size_t err_len)
 {
@@ -113,6 +152,11 @@ int fs_sandbox_enter(const char *dir, enum fs_sandbox mode, int *ret_root, int *
 			snprintf(err, err_len, "reopening / in the sandbox: %s", strerror(-r));
 			goto fail;
 		}
+	}
+	if (geteuid() == 0) {
+		r = fs_sandbox_drop_caps(err, err_len);
+		if (r < 0)
+			goto fail;
 	}
 	/* Nothing we exec (nothing) may gain privileges. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
