@@ -11,6 +11,7 @@ usage: disk.py CNH GUEST_IMAGE [--queues N] [--backend cnh|qsd] [--readonly]
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,17 @@ t.check(r.code == 0, "cnh exited 0 after power-off (got %d)" % r.code)
 for name in set(tests):
     res = r.results.get(name, [])
     t.check(len(res) >= 1 and all(s == "PASS" for s, _ in res), "scenario %s: %s" % (name, res))
+if a.hostile:
+    # The back-end stops a ring it cannot trust and signals SET_VRING_ERR; cnh
+    # turns that into DEVICE_NEEDS_RESET at once (not a silent 3 s "ign").
+    outcomes = dict(re.findall(r"blk-hostile: (\S+) -> (\S+?),", r.out))
+    must_reset = ["loop2", "loop-data", "loop-all", "next-oob", "ind-loop",
+                  "hdr-oob", "addr-oob", "addr-edge"]
+    if a.backend == "qsd":
+        must_reset = []  # qemu-storage-daemon does not use the err eventfd
+    t.check(len(outcomes) == 14, "blk-hostile reported 14 outcomes (%d)" % len(outcomes))
+    bad = ["%s=%s" % (c, outcomes.get(c)) for c in must_reset if outcomes.get(c) != "reset"]
+    t.check(not bad, "loop and out-of-range cases end in reset (%s)" % (" ".join(bad) or "all"))
 if a.reboot:
     t.check(len(r.results.get("blk", [])) == 2, "blk ran on both boots (rings re-established)")
 t.check("ALL TESTS DONE" in r.out, "guest reached the end")
