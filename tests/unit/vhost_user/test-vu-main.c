@@ -225,8 +225,9 @@ Test(vu_main, run_serves_fd_until_hangup)
 {
 	int sv[2];
 	struct vhost_user_msg m, r;
-	struct vu_main_args a = { NULL, -1, -1 };
-	struct vu_main_dev md = { &rd.vu, &r_ops, 1, 64, r_connected, r_disconnected };
+	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1 };
+	struct vu_main_dev md = { .dev = &rd.vu, .ops = &r_ops, .num_queues = 1, .max_queue_size = 64,
+				  .connected = r_connected, .disconnected = r_disconnected };
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -272,8 +273,9 @@ Test(vu_main, run_accepts_on_inherited_listening_socket)
 {
 	char dir[] = "/tmp/cnh-vu-main-XXXXXX", path[sizeof(dir) + 16];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct vu_main_args a = { NULL, -1, -1 };
-	struct vu_main_dev md = { &rd.vu, &r_ops, 1, 64, r_connected, r_disconnected_stop_after_two };
+	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1 };
+	struct vu_main_dev md = { .dev = &rd.vu, .ops = &r_ops, .num_queues = 1, .max_queue_size = 64,
+				  .connected = r_connected, .disconnected = r_disconnected_stop_after_two };
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct vhost_user_msg r;
 	int lfd, fe[2];
@@ -307,8 +309,8 @@ Test(vu_main, run_accepts_on_inherited_listening_socket)
 
 Test(vu_main, run_refuses_a_connected_socket_as_listen_fd, .init = cr_redirect_stderr)
 {
-	struct vu_main_args a = { NULL, -1, -1 };
-	struct vu_main_dev md = { &rd.vu, &r_ops, 1, 64, NULL, NULL };
+	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1 };
+	struct vu_main_dev md = { .dev = &rd.vu, .ops = &r_ops, .num_queues = 1, .max_queue_size = 64 };
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	int sv[2];
 
