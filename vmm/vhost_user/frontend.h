@@ -10,6 +10,11 @@
  * A peer that disconnects, times out or sends anything unexpected marks the
  * device broken: it is logged once, activate() returns -EIO from then on
  * (the transport sets DEVICE_NEEDS_RESET), and nothing is sent any more.
+ *
+ * Given the VMM's main loop (params.loop), the back-end may also speak
+ * first (frontend_events.c): CONFIG_CHANGE_MSG on the backend request
+ * channel, and the err eventfd of SET_VRING_ERR when it stops a broken
+ * ring; both reach the VMM through params.notify on that loop.
  */
 #ifndef CNH_VMM_VHOST_USER_FRONTEND_H
 #define CNH_VMM_VHOST_USER_FRONTEND_H
