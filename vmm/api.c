@@ -8,10 +8,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/opts.h"
 #include "ipc/api.h"
+#include "vmm/seccomp.h"
 
 #define TAG "api"
 #define API_READ_CHUNK 4096
@@ -544,7 +546,15 @@ static void api_server_on_stop(struct ev_loop *loop, ev_async *w, int revents)
 static void *api_server_thread(void *arg)
 {
 	struct api_server *s = arg;
+	char err[128];
 
+	pthread_setname_np(pthread_self(), "cnh-api");
+	/* Loaded here, before the loop: the thread only accepts, parses and replies. */
+	if (vmm_seccomp_load(VMM_SECCOMP_API, s->cfg.seccomp, err, sizeof(err)) < 0) {
+		/* Fail closed: never serve the API unfiltered when a filter was asked for. */
+		log_error(TAG, "%s", err);
+		_exit(1);
+	}
 	ev_run(s->loop, 0);
 	return NULL;
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <sys/un.h>
 
+#include "common/seccomp.h"
 #include "common/util.h"
 #include "ipc/http.h"
 
@@ -86,6 +87,7 @@ struct api_server_config {
 	unsigned int max_conns; /* 0: API_DEFAULT_MAX_CONNS */
 	double timeout;         /* seconds, 0: API_DEFAULT_TIMEOUT */
 	size_t max_body;        /* 0: HTTP_DEFAULT_MAX_BODY */
+	enum sc_mode seccomp;   /* the API thread's filter (vmm/seccomp.c); 0: none */
 };
 
 /*

@@ -28,6 +28,7 @@ enum {
 	OPT_VSOCK,
 	OPT_RNG,
 	OPT_CONSOLE,
+	OPT_SECCOMP,
 };
 
 static const struct option config_long_options[] = {
@@ -49,6 +50,7 @@ static const struct option config_long_options[] = {
 	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "rng", optional_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -108,6 +110,11 @@ const char *config_usage(void)
 	       "                           socket; without --kernel, wait for vm.create and vm.boot\n"
 	       "  --event-monitor path=PATH|fd=N\n"
 	       "                           write JSON events (booted, shutdown, device added, ...)\n"
+	       "  --seccomp true|false|log|strict\n"
+	       "                           per-thread seccomp filters (default true: a forbidden syscall\n"
+	       "                           in a vCPU or the API thread kills cnh, the main loop's is only\n"
+	       "                           logged; strict: the main loop's kills too; log: allow and log\n"
+	       "                           to the kernel audit log; false: none)\n"
 	       "  -h, --help               this text\n"
 	       "  -V, --version            version\n"
 	       "\n"
@@ -341,6 +348,8 @@ int config_parse(int argc, char **argv, struct vm_config *ret, enum config_resul
 		.cpus_boot = 1,
 		.mem_size = CONFIG_DEFAULT_MEMORY,
 		.log_level = LOG_LVL_INFO,
+		.seccomp = SC_MODE_ENFORCE,
+		.seccomp_main = SC_MODE_LOG,
 	};
 	enum config_result action = CONFIG_RUN;
 	int r;
@@ -454,6 +463,18 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 			break;
 		case OPT_EVENT_MONITOR:
 			cfg->event_monitor = optarg;
+			break;
+		case OPT_SECCOMP:
+			if (!strcmp(optarg, "strict")) {
+				cfg->seccomp = cfg->seccomp_main = SC_MODE_ENFORCE;
+				break;
+			}
+			if (seccomp_parse_mode(optarg, &cfg->seccomp) < 0) {
+				snprintf(err, errlen, "--seccomp: expected true, false or log, not '%s'", optarg);
+				return -EINVAL;
+			}
+			/* The main loop enforces only with strict: spawned daemons inherit its filter. */
+			cfg->seccomp_main = cfg->seccomp == SC_MODE_OFF ? SC_MODE_OFF : SC_MODE_LOG;
 			break;
 		case OPT_TRACE_BOOT:
 			cfg->trace_boot = true;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/log.h"
+#include "common/seccomp.h"
 #include "vmm/api.h"
 #include "vmm/console.h"
 
@@ -132,6 +133,8 @@ struct vm_config {
 	struct console_config console; /* virtio-console via cnh-console; default off */
 	const char *event_monitor;     /* --event-monitor spec (path=...|fd=N), NULL: none */
 	bool has_api;                  /* --api-socket given */
+	enum sc_mode seccomp;          /* --seccomp: vCPU and API threads (default enforce) */
+	enum sc_mode seccomp_main;     /* the main loop's (default log; enforce with strict) */
 	struct api_server_config api;
 };
 

@@ -9,6 +9,7 @@
 #include "vmm/api.h"
 #include "vmm/config.h"
 #include "vmm/event.h"
+#include "vmm/seccomp.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
@@ -59,7 +60,9 @@ int main(int argc, char **argv)
 	}
 	vmm_init(&vmm, loop);
 	vmm.events = events;
+	vmm.seccomp = cfg.seccomp;
 	vm_control_init(&ctl, &vmm, &cfg);
+	cfg.api.seccomp = cfg.seccomp;
 	if (cfg.has_api) {
 		size_t nroutes;
 		const struct api_route *routes = vm_api_routes(&nroutes);
@@ -72,6 +75,14 @@ int main(int argc, char **argv)
 	}
 	/* --kernel on the command line: boot now, as vm.create + vm.boot would. */
 	if (cfg.kernel && vm_control_boot_cmdline(&ctl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "cnh: %s\n", err);
+		goto out;
+	}
+	/*
+	 * The main loop's filter, just before its loop: the API thread and the
+	 * command-line boot's vCPUs and daemons already run under their own.
+	 */
+	if (vmm_seccomp_load(VMM_SECCOMP_MAIN, cfg.seccomp_main, err, sizeof(err)) < 0) {
 		fprintf(stderr, "cnh: %s\n", err);
 		goto out;
 	}

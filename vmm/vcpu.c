@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "common/log.h"
+#include "vmm/seccomp.h"
 #include "vmm/vm.h"
 #include "vmm/x86/cpuid.h"
 #include "vmm/x86/msr.h"
@@ -249,10 +251,15 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
-	char name[16];
+	char name[16], err[128];
 
 	snprintf(name, sizeof(name), "cnh-vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
+	/* The vCPU role's filter, just before the first KVM_RUN; fail closed. */
+	if (vmm_seccomp_load(VMM_SECCOMP_VCPU, vm->vmm->seccomp, err, sizeof(err)) < 0) {
+		log_error(TAG, "vCPU %u: %s", vcpu->id, err);
+		_exit(1);
+	}
 	if (vcpu->id == 0)
 		trace_point(TRACE_FIRST_KVM_RUN);
 	while (!atomic_load(&vm->stopping)) {

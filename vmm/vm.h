@@ -97,6 +97,7 @@ struct vmm {
 	struct counters_virtio vcount[VMM_MAX_VIRTIO_DEVS];
 	/* Control plane (vmm.c): --event-monitor (NULL: none; owned by main) and daemon exits. */
 	struct event_monitor *events;
+	enum sc_mode seccomp; /* --seccomp for vCPU threads (vmm/seccomp.c), set by main */
 	ev_child daemon_watch[VMM_MAX_VIRTIO_DEVS];
 	pid_t daemon_watch_pid[VMM_MAX_VIRTIO_DEVS]; /* 0: not watched */
 	/* KVM_GET_STATS_FD per vCPU of the current boot, opened before KVM_RUN (-1: none). */

@@ -5,8 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/fs.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+
 #include "common/log.h"
 #include "vhost-user/blk/blk.h"
+#include "vhost-user/lib/vu_seccomp.h"
 
 #define BLK_TAG "blk"
 #define BLK_RING_MAX 4096u
@@ -186,17 +191,45 @@ const struct vu_dev_ops blk_ops = {
 	.queue_stop = blk_queue_stop,
 };
 
+/*
+ * The I/O worker role: base table plus what the block engine does on a
+ * queue (io_uring submissions, synchronous fallbacks, flush, discard).
+ */
+const struct sc_rule blk_worker_seccomp[] = {
+	SC_ALLOW(io_uring_enter),    /* submit reads/writes/fsync, reap completions */
+	SC_ALLOW(io_uring_register), /* registered eventfd / files */
+	SC_ALLOW(preadv),            /* synchronous fallback */
+	SC_ALLOW(pwritev),
+	SC_ALLOW(pread64),
+	SC_ALLOW(pwrite64),
+	SC_ALLOW(fsync),             /* VIRTIO_BLK_T_FLUSH */
+	SC_ALLOW(fdatasync),
+	SC_ALLOW(fallocate),         /* DISCARD / WRITE_ZEROES on files */
+	SC_ALLOW_ARG(ioctl, 1, BLKDISCARD),  /* ... and on block devices */
+	SC_ALLOW_ARG(ioctl, 1, BLKZEROOUT),
+};
+const size_t blk_worker_seccomp_n = ARRAY_SIZE(blk_worker_seccomp);
+
 static int blk_worker_setup(struct vu_worker *vw, void *arg)
 {
 	struct blk_worker *w = arg;
+	char err[128];
 	int r;
 
+	pthread_setname_np(pthread_self(), "cnh-blk-io");
 	/* The ring lives on the thread that submits to it. */
 	r = vu_uring_init(&w->ring, vw->loop, w->ring_entries);
 	if (r < 0)
 		return r;
 	blk_engine_init(&w->eng, &w->ring, &w->b->disk, blk_queue_done);
-	return 0;
+	/* The worker role's filter, after the ring exists, before the loop. */
+	r = vu_seccomp_load("blk-worker", blk_worker_seccomp, blk_worker_seccomp_n, w->b->seccomp, err,
+			    sizeof(err));
+	if (r < 0) {
+		log_error("blk", "%s", err);
+		vu_uring_fini(&w->ring);
+	}
+	return r;
 }
 
 static void blk_worker_teardown(struct vu_worker *vw, void *arg)

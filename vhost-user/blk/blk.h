@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "common/seccomp.h"
 #include "vhost-user/blk/blk_disk.h"
 #include "vhost-user/blk/blk_io.h"
 #include "vhost-user/lib/vu.h"
@@ -54,9 +55,13 @@ struct blk_dev {
 	unsigned int nworkers;
 	struct blk_worker workers[BLK_MAX_QUEUES];
 	struct blk_queue queues[BLK_MAX_QUEUES];
+	enum sc_mode seccomp; /* the workers' filter (blk_worker_seccomp), set before blk_dev_start */
 };
 
 extern const struct vu_dev_ops blk_ops;
+/* The I/O workers' additions to the library's base seccomp table (blk.c). */
+extern const struct sc_rule blk_worker_seccomp[];
+extern const size_t blk_worker_seccomp_n;
 
 /* Start the workers for an opened disk (b->disk). 0 or -errno. */
 int blk_dev_start(struct blk_dev *b) __must_check;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cnh-console: the vhost-user virtio-console daemon. */
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -25,6 +27,14 @@ static const struct vu_main_info console_main_info = {
 	.features = console_feature_names,
 	.opts = console_main_opts,
 	.nopts = ARRAY_SIZE(console_main_opts),
+};
+
+/* seccomp: this daemon's additions to the library's base table (vu_seccomp.c). */
+static const struct sc_rule console_main_seccomp[] = {
+	SC_ALLOW_ARG(ioctl, 1, TCSETS),     /* raw mode on a host tty */
+	SC_ALLOW_ARG(ioctl, 1, TCSETSW),
+	SC_ALLOW_ARG(ioctl, 1, TIOCGWINSZ), /* console size for the config space */
+	SC_ALLOW(readv),
 };
 
 int main(int argc, char **argv)
@@ -57,6 +67,9 @@ int main(int argc, char **argv)
 		.ops = &console_ops,
 		.num_queues = CONSOLE_NUM_QUEUES,
 		.max_queue_size = CONSOLE_QUEUE_SIZE,
+		.seccomp_rules = console_main_seccomp,
+		.seccomp_nrules = ARRAY_SIZE(console_main_seccomp),
+		.seccomp_role = "console-control",
 	};
 	r = vu_main_run(&a, loop, &md);
 	log_info("console", "guest wrote %llu bytes, read %llu; %llu output and %llu input bytes dropped",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cnh-fs: the vhost-user virtio-fs daemon serving a host directory over FUSE. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,67 @@ static void fs_main_disconnected(struct vu_dev *dev)
 	f->fuse.initialized = false;
 }
 
+/* seccomp: this daemon's additions to the library's base table (vu_seccomp.c). */
+static const struct sc_rule fs_main_seccomp[] = {
+	SC_ALLOW(openat),                   /* FUSE OPEN/CREATE/LOOKUP below the shared root */
+	SC_ALLOW(openat2),
+	SC_ALLOW(newfstatat),               /* GETATTR, LOOKUP */
+	SC_ALLOW(statx),
+	SC_ALLOW(statfs),                   /* STATFS */
+	SC_ALLOW(fstatfs),
+	SC_ALLOW(getdents64),               /* READDIR */
+	SC_ALLOW(pread64),                  /* READ / WRITE */
+	SC_ALLOW(pwrite64),
+	SC_ALLOW(preadv),
+	SC_ALLOW(pwritev),
+	SC_ALLOW(mkdirat),                  /* MKDIR, MKNOD, SYMLINK, LINK, UNLINK, RMDIR, RENAME */
+	SC_ALLOW(mknodat),
+	SC_ALLOW(symlinkat),
+	SC_ALLOW(linkat),
+	SC_ALLOW(unlinkat),
+	SC_ALLOW(renameat),
+	SC_ALLOW(renameat2),
+	SC_ALLOW(readlinkat),               /* READLINK, /proc/self/fd paths */
+	SC_ALLOW(fchmod),                   /* SETATTR */
+	SC_ALLOW(fchmodat),
+	SC_ALLOW(fchown),
+	SC_ALLOW(fchownat),
+	SC_ALLOW(ftruncate),
+	SC_ALLOW(utimensat),
+	SC_ALLOW(fallocate),                /* FALLOCATE */
+	SC_ALLOW(fsync),                    /* FSYNC, FSYNCDIR, FLUSH */
+	SC_ALLOW(fdatasync),
+	SC_ALLOW(flock),                    /* FLOCK */
+	SC_ALLOW(fgetxattr),                /* xattr requests */
+	SC_ALLOW(fsetxattr),
+	SC_ALLOW(flistxattr),
+	SC_ALLOW(fremovexattr),
+	SC_ALLOW(getxattr),
+	SC_ALLOW(setxattr),
+	SC_ALLOW(listxattr),
+	SC_ALLOW(removexattr),
+	SC_ALLOW(lseek),                    /* LSEEK, READDIR offsets */
+	SC_ALLOW(copy_file_range),
+	SC_ALLOW(name_to_handle_at),
+	SC_ALLOW(fchdir),
+	SC_ALLOW(setresuid),                /* credentials of the requesting guest user */
+	SC_ALLOW(setresgid),
+	SC_ALLOW(setgroups),
+	SC_ALLOW(getuid),
+	SC_ALLOW(getgid),
+	SC_ALLOW(geteuid),
+	SC_ALLOW(getegid),
+	SC_ALLOW(capget),
+	SC_ALLOW(capset),
+	SC_ALLOW(umask),
+	SC_ALLOW_ARG(fcntl, 1, F_GETLK),    /* GETLK / SETLK */
+	SC_ALLOW_ARG(fcntl, 1, F_SETLK),
+	SC_ALLOW_ARG(fcntl, 1, F_SETLKW),
+	SC_ALLOW_ARG(fcntl, 1, F_OFD_GETLK),
+	SC_ALLOW_ARG(fcntl, 1, F_OFD_SETLK),
+	SC_ALLOW_ARG(fcntl, 1, F_OFD_SETLKW),
+};
+
 int main(int argc, char **argv)
 {
 	static struct fs_dev fs; /* zeroed */
@@ -166,6 +228,9 @@ int main(int argc, char **argv)
 		.num_queues = 1 + o.num_request_queues,
 		.max_queue_size = FS_QUEUE_SIZE,
 		.disconnected = fs_main_disconnected,
+		.seccomp_rules = fs_main_seccomp,
+		.seccomp_nrules = ARRAY_SIZE(fs_main_seccomp),
+		.seccomp_role = "fs-control",
 	};
 	r = vu_main_run(&a, NULL, &md);
 	fs_dev_fini(&fs);

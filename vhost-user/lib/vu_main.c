@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/opts.h"
 #include "vhost-user/lib/vu_ev.h"
+#include "vhost-user/lib/vu_seccomp.h"
 
 #define VU_MAIN_TAG "main"
 
@@ -27,6 +28,7 @@ enum {
 	VU_OPT_LOG_LEVEL,
 	VU_OPT_HELP,
 	VU_OPT_VERSION,
+	VU_OPT_SECCOMP,
 	VU_OPT_DEVICE = 2000, /* + index in info->opts */
 };
 
@@ -40,6 +42,7 @@ static const struct {
 	  VU_OPT_LISTEN_FD },
 	{ "print-capabilities", NULL, "print the back-end capabilities as JSON and exit", VU_OPT_PRINT_CAPS },
 	{ "log-level", "LEVEL", "error, warn, info (default) or debug", VU_OPT_LOG_LEVEL },
+	{ "seccomp", "MODE", "true (default): a forbidden syscall kills the daemon; log; false", VU_OPT_SECCOMP },
 	{ "help", NULL, "show this help and exit", VU_OPT_HELP },
 	{ "version", NULL, "show the version and exit", VU_OPT_VERSION },
 };
@@ -126,7 +129,7 @@ static bool vu_main_socket_activated(void)
 int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **argv, struct vu_main_args *ret)
 {
 	struct option longopts[ARRAY_SIZE(vu_main_base_opts) + VU_MAIN_MAX_OPTS + 1];
-	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1 };
+	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1, .seccomp = SC_MODE_ENFORCE };
 	unsigned int n = 0;
 	char err[256];
 	int c;
@@ -171,6 +174,12 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 				return -EINVAL;
 			}
 			log_set_level(lvl);
+			break;
+		case VU_OPT_SECCOMP:
+			if (seccomp_parse_mode(optarg, &a.seccomp) < 0) {
+				fprintf(stderr, "%s: --seccomp: expected true, false or log: %s\n", info->prog, optarg);
+				return -EINVAL;
+			}
 			break;
 		case VU_OPT_HELP:
 			vu_main_usage(info, stdout);
@@ -341,6 +350,7 @@ static int vu_main_adopt(int fd)
 int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md)
 {
 	struct vu_main_state st = { .md = md, .listen_fd = -1 };
+	char err[128];
 	int ret = 0;
 
 	st.loop = loop ? loop : ev_default_loop(EVFLAG_AUTO);
@@ -384,6 +394,14 @@ int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const str
 			log_error(VU_MAIN_TAG, "cannot serve --fd %d: %s", args->fd, strerror(-ret));
 			goto out;
 		}
+	}
+	/* The control thread's filter, just before its loop (workers load their own). */
+	ret = vu_seccomp_load(md->seccomp_role ? md->seccomp_role : "control", md->seccomp_rules,
+			      md->seccomp_nrules, args->seccomp, err, sizeof(err));
+	if (ret < 0) {
+		log_error(VU_MAIN_TAG, "%s", err);
+		vu_main_end(&st);
+		goto out;
 	}
 	ev_run(st.loop, 0);
 	vu_main_end(&st);

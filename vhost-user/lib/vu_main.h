@@ -30,6 +30,7 @@
 #include <ev.h>
 #include <stddef.h>
 
+#include "common/seccomp.h"
 #include "vhost-user/lib/vu.h"
 
 #define VU_MAIN_MAX_OPTS 32
@@ -59,6 +60,7 @@ struct vu_main_args {
 	const char *socket_path; /* --socket-path PATH, or NULL */
 	int fd;                  /* --fd N (a connected socket), or -1 */
 	int listen_fd;           /* --listen-fd N (a listening socket), or -1 */
+	enum sc_mode seccomp;    /* --seccomp true|false|log (default true) */
 };
 
 /*
@@ -84,6 +86,14 @@ struct vu_main_dev {
 	/* Optional, after vu_dev_init / before vu_dev_fini of each connection. */
 	int (*connected)(struct vu_dev *dev);
 	void (*disconnected)(struct vu_dev *dev);
+	/*
+	 * The daemon's additions to the library's base seccomp table for the
+	 * control thread (vu_seccomp.h; NULL: base only) and the role name the
+	 * selftest hook matches (NULL: "control").
+	 */
+	const struct sc_rule *seccomp_rules;
+	size_t seccomp_nrules;
+	const char *seccomp_role;
 };
 
 /*

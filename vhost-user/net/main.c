@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cnh-net: the vhost-user net device daemon (tap back-end). */
+#include <linux/if_tun.h>
 #include <stdio.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -122,6 +125,21 @@ static const struct vu_main_info net_main_info = {
 	.nopts = ARRAY_SIZE(net_main_opts),
 };
 
+/* seccomp: this daemon's additions to the library's base table (vu_seccomp.c). */
+static const struct sc_rule net_main_seccomp[] = {
+	SC_ALLOW(readv),                    /* tap frames */
+	SC_ALLOW(writev),
+	SC_ALLOW_ARG(ioctl, 1, TUNSETIFF),      /* tap (re)attach */
+	SC_ALLOW_ARG(ioctl, 1, TUNGETIFF),
+	SC_ALLOW_ARG(ioctl, 1, SIOCGIFFLAGS),   /* link up, MTU (control socket) */
+	SC_ALLOW_ARG(ioctl, 1, SIOCSIFFLAGS),
+	SC_ALLOW_ARG(ioctl, 1, SIOCGIFMTU),
+	SC_ALLOW_ARG(ioctl, 1, SIOCSIFMTU),
+	SC_ALLOW_ARG(ioctl, 1, TUNSETOFFLOAD), /* guest offload features (SET_FEATURES) */
+	SC_ALLOW_ARG(ioctl, 1, TUNSETVNETHDRSZ),
+	SC_ALLOW_ARG(ioctl, 1, TUNSETQUEUE),   /* VQ_PAIRS_SET: attach/detach queues */
+};
+
 int main(int argc, char **argv)
 {
 	static struct net_dev net; /* large; zeroed */
@@ -175,6 +193,9 @@ int main(int argc, char **argv)
 		.ops = &net_ops,
 		.num_queues = net_num_vqs(&net),
 		.max_queue_size = (uint16_t)o.queue_size,
+		.seccomp_rules = net_main_seccomp,
+		.seccomp_nrules = ARRAY_SIZE(net_main_seccomp),
+		.seccomp_role = "net-control",
 	};
 	r = vu_main_run(&a, NULL, &md);
 	net_dev_stop(&net);

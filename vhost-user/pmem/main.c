@@ -34,6 +34,13 @@ static const struct vu_main_info pmem_main_info = {
 	.nopts = ARRAY_SIZE(pmem_main_opts),
 };
 
+/* seccomp: this daemon's additions to the library's base table (vu_seccomp.c). */
+static const struct sc_rule pmem_main_seccomp[] = {
+	SC_ALLOW(fdatasync),                /* VIRTIO_PMEM_REQ_TYPE_FLUSH */
+	SC_ALLOW(fsync),
+	SC_ALLOW(msync),
+};
+
 int main(int argc, char **argv)
 {
 	struct pmem_dev p = { .file = { .fd = -1 } };
@@ -64,6 +71,9 @@ int main(int argc, char **argv)
 		.ops = &pmem_ops,
 		.num_queues = PMEM_NUM_QUEUES,
 		.max_queue_size = PMEM_MAX_QUEUE_SIZE,
+		.seccomp_rules = pmem_main_seccomp,
+		.seccomp_nrules = ARRAY_SIZE(pmem_main_seccomp),
+		.seccomp_role = "pmem-control",
 	};
 	r = vu_main_run(&a, NULL, &md);
 	vu_elem_free(p.elem);

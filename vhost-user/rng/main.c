@@ -50,6 +50,11 @@ static const struct vu_main_info rng_main_info = {
 	.nopts = ARRAY_SIZE(rng_main_opts),
 };
 
+/* seccomp: this daemon's additions to the library's base table (vu_seccomp.c). */
+static const struct sc_rule rng_main_seccomp[] = {
+	SC_ALLOW(getrandom),                /* the entropy source */
+};
+
 int main(int argc, char **argv)
 {
 	struct rng_opts o = { 0, 0 };
@@ -80,6 +85,9 @@ int main(int argc, char **argv)
 		.ops = &rng_ops,
 		.num_queues = 1,
 		.max_queue_size = RNG_QUEUE_SIZE,
+		.seccomp_rules = rng_main_seccomp,
+		.seccomp_nrules = ARRAY_SIZE(rng_main_seccomp),
+		.seccomp_role = "rng-control",
 	};
 	r = vu_main_run(&a, loop, &md);
 	log_info("rng", "served %llu requests, %llu bytes", (unsigned long long)rng.q.requests,

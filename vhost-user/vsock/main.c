@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cnh-vsock: the vhost-user virtio-vsock daemon (hybrid unix-socket scheme). */
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -65,6 +66,16 @@ static const struct vu_main_info vsock_main_info = {
 	.nopts = ARRAY_SIZE(vsock_main_opts),
 };
 
+/* seccomp: this daemon's additions to the library's base table (vu_seccomp.c). */
+static const struct sc_rule vsock_main_seccomp[] = {
+	SC_ALLOW_ARG(socket, 0, AF_UNIX),   /* host-side streams: connect to PATH_<port> */
+	SC_ALLOW(connect),
+	SC_ALLOW(bind),                     /* listening sockets for host-initiated streams */
+	SC_ALLOW(listen),
+	SC_ALLOW(setsockopt),
+	SC_ALLOW(getsockname),
+};
+
 int main(int argc, char **argv)
 {
 	static struct vsock_dev v;
@@ -100,6 +111,9 @@ int main(int argc, char **argv)
 		.max_queue_size = VSOCK_QUEUE_SIZE,
 		.connected = vsock_dev_connected,
 		.disconnected = vsock_dev_disconnected,
+		.seccomp_rules = vsock_main_seccomp,
+		.seccomp_nrules = ARRAY_SIZE(vsock_main_seccomp),
+		.seccomp_role = "vsock-control",
 	};
 	r = vu_main_run(&a, loop, &md);
 	vsock_mux_fini(&v.mux);
