@@ -56,6 +56,22 @@ static int seccomp_add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, char *
 	return ret;
 }
 
+/*
+ * Sanitizer builds only: LeakSanitizer stops the process with a ptrace'd
+ * helper thread at exit, ASan reads /proc/self/maps. Never in release builds.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+static const struct sc_rule seccomp_sanitizer_rules[] = {
+	SC_ALLOW(ptrace), SC_ALLOW(wait4), SC_ALLOW(getppid), SC_ALLOW(getdents64), SC_ALLOW(getdents),
+	SC_ALLOW(clone), SC_ALLOW(clone3), SC_ALLOW(openat), SC_ALLOW(readlink), SC_ALLOW(sched_getaffinity),
+	SC_ALLOW(sigaltstack), SC_ALLOW(prctl), SC_ALLOW(mmap), SC_ALLOW(munmap), SC_ALLOW(mprotect),
+	SC_ALLOW(madvise), SC_ALLOW(close), SC_ALLOW(read), SC_ALLOW(write), SC_ALLOW(sched_yield),
+	SC_ALLOW(futex), SC_ALLOW(exit), SC_ALLOW(exit_group), SC_ALLOW(gettid), SC_ALLOW(getpid),
+	SC_ALLOW(rt_sigprocmask), SC_ALLOW(rt_sigaction), SC_ALLOW(fstat), SC_ALLOW(newfstatat),
+	SC_ALLOW(pipe2), SC_ALLOW(dup2), SC_ALLOW(execve), SC_ALLOW(tgkill), SC_ALLOW(waitid),
+};
+#endif
+
 int seccomp_load_tables(const struct sc_table *tables, size_t ntables, enum sc_mode mode, char *err,
 			size_t errlen)
 {
@@ -81,6 +97,13 @@ int seccomp_load_tables(const struct sc_table *tables, size_t ntables, enum sc_m
 			if (ret < 0)
 				goto out;
 		}
+#if defined(__SANITIZE_ADDRESS__)
+	for (size_t i = 0; i < ARRAY_SIZE(seccomp_sanitizer_rules); i++) {
+		ret = seccomp_add_rule(ctx, &seccomp_sanitizer_rules[i], err, errlen);
+		if (ret < 0)
+			goto out;
+	}
+#endif
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "seccomp: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));

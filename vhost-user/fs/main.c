@@ -153,6 +153,8 @@ static const struct sc_rule fs_main_seccomp[] = {
 	SC_ALLOW(name_to_handle_at),
 	SC_ALLOW(fchdir),
 	SC_ALLOW(setresuid),                /* credentials of the requesting guest user */
+	SC_ALLOW(setfsuid),                 /* per-request fs credentials (CREATE, MKDIR...) */
+	SC_ALLOW(setfsgid),
 	SC_ALLOW(setresgid),
 	SC_ALLOW(setgroups),
 	SC_ALLOW(getuid),
