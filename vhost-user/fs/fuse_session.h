@@ -85,7 +85,6 @@ struct fuse_req {
 	const void *in;        /* the opcode struct (in_size bytes) */
 	uint8_t *out;          /* reply payload (after fuse_out_header) */
 	size_t out_cap;        /* min(reply buffer, device-writable bytes) - header */
-	const struct iovec *data_iov; /* for WRITE: the payload in guest memory */
 	bool noreply;
 };
 

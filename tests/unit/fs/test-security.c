@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fuse_script.h"
+#include "vhost-user/fs/fs_sandbox.h"
 
 static struct fscript t;
 
@@ -309,4 +311,67 @@ Test(security, random_requests_do_not_crash_or_escape)
 	}
 	/* Still serving. */
 	cr_assert_gt(fscript_lookup(&t, FUSE_ROOT_ID, "inside"), 1);
+}
+
+/* The sandbox modes, in a child (they change the process for good). */
+static void sandbox_child(enum fs_sandbox mode)
+{
+	char err[256] = "";
+	int root = -1, proc = -1, status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		cr_skip_test("the confining sandbox modes need root");
+		return;
+	}
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		/* Child: confine, then the outside must be unreachable by path and "inside" reachable. */
+		char back[64];
+		int fd;
+
+		if (fs_sandbox_enter(t.root, mode, &root, &proc, err, sizeof(err)) < 0)
+			_exit(10);
+		if (access(t.outside, F_OK) == 0)
+			_exit(11);
+		fd = openat(root, "inside", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read(fd, back, sizeof(back)) != 6)
+			_exit(12);
+		if (access("/inside", F_OK) != 0)
+			_exit(13);
+		/* The /proc/self/fd re-open path still works. */
+		char name[16];
+		snprintf(name, sizeof(name), "%d", fd);
+		int fd2 = openat(proc, name, O_RDONLY | O_CLOEXEC);
+		if (fd2 < 0)
+			_exit(14);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sandbox %s: child status %d",
+		  fs_sandbox_name(mode), WEXITSTATUS(status));
+}
+
+Test(security, sandbox_chroot_confines)
+{
+	sandbox_child(FS_SANDBOX_CHROOT);
+}
+
+Test(security, sandbox_namespace_confines)
+{
+	sandbox_child(FS_SANDBOX_NAMESPACE);
+}
+
+Test(security, sandbox_parse)
+{
+	enum fs_sandbox m;
+
+	cr_assert_eq(fs_sandbox_parse("namespace", &m), 0);
+	cr_assert_eq(m, FS_SANDBOX_NAMESPACE);
+	cr_assert_eq(fs_sandbox_parse("chroot", &m), 0);
+	cr_assert_eq(m, FS_SANDBOX_CHROOT);
+	cr_assert_eq(fs_sandbox_parse("none", &m), 0);
+	cr_assert_eq(m, FS_SANDBOX_NONE);
+	cr_assert_eq(fs_sandbox_parse("jail", &m), -EINVAL);
 }
