@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,11 @@ echo "inner" > /mnt/subdir/inner.txt || echo "CNH-FS-FAIL create inner"
 busybox mv /mnt/created.txt /mnt/renamed.txt || echo "CNH-FS-FAIL rename"
 busybox rm /mnt/doomed.txt || echo "CNH-FS-FAIL unlink"
 busybox ln -s renamed.txt /mnt/link || echo "CNH-FS-FAIL symlink"
+busybox ln /mnt/renamed.txt /mnt/hard || echo "CNH-FS-FAIL link"
+busybox mkfifo /mnt/fifo || echo "CNH-FS-FAIL mkfifo"
+busybox mkdir /mnt/gone && busybox rmdir /mnt/gone || echo "CNH-FS-FAIL rmdir"
+busybox touch -d "2001-02-03 04:05:06" /mnt/subdir/inner.txt || echo "CNH-FS-FAIL touch"
+busybox fsync /mnt/subdir/inner.txt || echo "CNH-FS-INFO no fsync applet"
 busybox yes "{MARKER}" | busybox head -c {BIG} > /mnt/big.bin || echo "CNH-FS-FAIL big write"
 busybox sync
 echo 3 > /proc/sys/vm/drop_caches
@@ -222,9 +228,16 @@ def main():
             want_big = ((MARKER + "\n").encode() * (BIG // len(MARKER) + 1))[:BIG]
             if big != want_big:
                 problems.append(f"host: big.bin differs ({len(big)} bytes)")
+            if os.stat(host("hard")).st_ino != os.stat(host("renamed.txt")).st_ino:
+                problems.append("host: hard is not a hard link of renamed.txt")
+            if not stat.S_ISFIFO(os.lstat(host("fifo")).st_mode):
+                problems.append("host: fifo is not a FIFO")
+            if time.gmtime(os.stat(host("subdir", "inner.txt")).st_mtime)[:6] != (2001, 2, 3, 4, 5, 6):
+                problems.append("host: touch -d did not set inner.txt's mtime (%s)"
+                                % time.ctime(os.stat(host("subdir", "inner.txt")).st_mtime))
         except OSError as e:
             problems.append(f"host: {e}")
-        for gone in ("doomed.txt", "created.txt"):
+        for gone in ("doomed.txt", "created.txt", "gone"):
             if os.path.lexists(host(gone)):
                 problems.append(f"host: {gone} still exists")
         if fsd.poll() is not None:

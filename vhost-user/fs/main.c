@@ -164,6 +164,8 @@ static const struct sc_rule fs_main_seccomp[] = {
 	SC_ALLOW(capget),
 	SC_ALLOW(capset),
 	SC_ALLOW(umask),
+	SC_ALLOW(faccessat),                /* ACCESS (through /proc/self/fd) */
+	SC_ALLOW(faccessat2),
 	SC_ALLOW_ARG(fcntl, 1, F_GETLK),    /* GETLK / SETLK */
 	SC_ALLOW_ARG(fcntl, 1, F_SETLK),
 	SC_ALLOW_ARG(fcntl, 1, F_SETLKW),
