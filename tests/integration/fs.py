@@ -6,6 +6,11 @@ virtiofsd (--fs tag=myfs,socket=S). The guest reads a file the host created
 and writes guest-wrote.txt; this script checks the directory afterwards.
 
 usage: fs.py CNH GUEST_IMAGE [--backend cnh|virtiofsd] [--cache MODE] [--sandbox MODE]
+       fs.py --ops-bench CNH_BENCH_FS --cnh-fs CNH_FS [--sandbox MODE]
+
+The second form needs no VM: cnh-bench-fs --ops sends every FUSE opcode
+cnh-fs implements once through a real vhost-user connection (seccomp filter
+loaded, as in production) and the daemon must answer them all.
 """
 import argparse
 import os
@@ -21,13 +26,49 @@ VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 GUEST_MARKER = "cnh-test-guest wrote this through virtio-fs\n"  # tests/guest/fs.c
 
 ap = argparse.ArgumentParser()
-ap.add_argument("cnh")
-ap.add_argument("image")
+ap.add_argument("cnh", nargs="?")
+ap.add_argument("image", nargs="?")
+ap.add_argument("--ops-bench", help="cnh-bench-fs: run its --ops walk against --cnh-fs, no VM")
+ap.add_argument("--cnh-fs")
 ap.add_argument("--backend", default="cnh", choices=["cnh", "virtiofsd"])
 ap.add_argument("--cache", default=None, choices=["none", "auto", "always"])
 ap.add_argument("--sandbox", default=None, choices=["chroot", "namespace", "none"])
 a = ap.parse_args()
 
+
+
+def ops_walk():
+    tmp = tempfile.mkdtemp(prefix="cnh-fs-ops-")
+    shared = os.path.join(tmp, "shared")
+    os.mkdir(shared)
+    sock = os.path.join(tmp, "fs.sock")
+    cmd = [a.cnh_fs, "--shared-dir", shared, "--tag", "ops", "--socket-path", sock]
+    if a.sandbox:
+        cmd += ["--sandbox", a.sandbox]
+    d = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(sock) and time.monotonic() < deadline and d.poll() is None:
+            time.sleep(0.05)
+        r = subprocess.run([a.ops_bench, "--socket", sock, "--ops"], timeout=120)
+        t.check(r.returncode == 0, "every FUSE opcode answered (cnh-bench-fs --ops exit %d)" % r.returncode)
+        time.sleep(0.2)
+        t.check(d.poll() in (None, 0), "cnh-fs alive or exited cleanly (status %s)" % d.poll())
+        t.check(os.listdir(shared) == [], "the walk cleaned up after itself: %s" % os.listdir(shared))
+    finally:
+        if d.poll() is None:
+            d.terminate()
+            d.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    t.finish()
+
+
+if a.ops_bench:
+    if a.sandbox in ("chroot", "namespace") and os.geteuid() != 0:
+        print("SKIP: --sandbox %s needs root" % a.sandbox)
+        sys.exit(t.SKIP)
+    ops_walk()
+    sys.exit(0)
 helptext = subprocess.run([a.cnh, "--help"], capture_output=True, text=True).stdout
 if "--fs" not in helptext:
     print("SKIP: cnh --help has no --fs yet")

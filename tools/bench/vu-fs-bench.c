@@ -10,18 +10,21 @@
  *   meta  CREATE+RELEASE, LOOKUP+GETATTR, UNLINK of --files files
  *   read  a --read-mb file written with WRITE, then read with READ of --bs
  *
- * Prints one line per phase and one JSON line.
+ * Prints one line per phase and one JSON line. --ops instead sends every
+ * implemented opcode once and fails on a transport error (a dead daemon).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/fuse.h>
@@ -48,6 +51,7 @@ struct fb {
 	int kick[2], call[2];
 	uint64_t unique;
 	uint64_t requests;
+	bool broken; /* a request got no valid completion */
 	bool poll; /* busy-poll the used ring instead of sleeping on the call eventfd */
 };
 
@@ -85,12 +89,16 @@ static int fb_call(struct fb *b, uint32_t opcode, uint64_t nodeid, const void *b
 	vq->desc[1] = (struct vring_desc){ FB_REPLY_GPA, (uint32_t)(sizeof(oh) + reply_room),
 					   VRING_DESC_F_WRITE, 0 };
 	vq_drv_add(vq, 0);
-	if (vq_drv_publish(vq) && write(b->kick[1], &one, sizeof(one)) < 0)
+	if (vq_drv_publish(vq) && write(b->kick[1], &one, sizeof(one)) < 0) {
+		b->broken = true;
 		return -errno;
+	}
 	t0 = fb_now_ns();
 	while (!vq_drv_get_used(vq, &id, &used)) {
-		if (fb_now_ns() - t0 > FB_TIMEOUT_NS)
+		if (fb_now_ns() - t0 > FB_TIMEOUT_NS) {
+			b->broken = true;
 			return -ETIMEDOUT;
+		}
 		if (b->poll || vq_drv_enable_cb(vq, true))
 			continue; /* polling, or it completed while we asked for the call */
 		struct pollfd pfd = { .fd = b->call[1], .events = POLLIN };
@@ -101,8 +109,10 @@ static int fb_call(struct fb *b, uint32_t opcode, uint64_t nodeid, const void *b
 	}
 	b->requests++;
 	memcpy(&oh, b->mem + FB_REPLY_GPA, sizeof(oh));
-	if (id != 0 || used < sizeof(oh) || oh.unique != h.unique || oh.len != used)
+	if (id != 0 || used < sizeof(oh) || oh.unique != h.unique || oh.len != used) {
+		b->broken = true;
 		return -EPROTO;
+	}
 	return oh.error ? oh.error : (int)(used - sizeof(oh));
 }
 
@@ -284,6 +294,134 @@ out:
 	return r;
 }
 
+/* One request of the --ops walk: any FUSE answer is fine unless strict; a transport failure is not. */
+static int fb_op(struct fb *b, const char *what, bool strict, uint32_t opcode, uint64_t node,
+		 const void *body, size_t len, size_t room)
+{
+	int r = fb_call(b, opcode, node, body, len, NULL, 0, room);
+
+	if (b->broken) {
+		fprintf(stderr, "cnh-bench-fs: --ops: %s: no valid reply (%s)\n", what, strerror(-r));
+		return -EIO;
+	}
+	if (r < 0 && strict) {
+		fprintf(stderr, "cnh-bench-fs: --ops: %s failed: %s\n", what, strerror(-r));
+		return r;
+	}
+	return r < 0 ? 0 : r;
+}
+
+static uint64_t fb_entry_node(struct fb *b)
+{
+	struct fuse_entry_out e;
+
+	memcpy(&e, fb_reply(b), sizeof(e));
+	return e.nodeid;
+}
+
+/*
+ * Every implemented opcode once, in a directory "ops" (e.g. to prove the
+ * daemon's seccomp table allows what its handlers call). xattrs may be
+ * unsupported by the host file system: any FUSE answer is accepted there.
+ */
+static int fb_ops(struct fb *b)
+{
+	uint8_t body[1024];
+	uint64_t dir, file, fh, dfh, sl;
+	struct fuse_open_out o;
+	size_t n;
+	int r;
+
+#define STEP(x) do { r = (x); if (r < 0) return r; } while (0)
+	STEP(fb_op(b, "MKDIR", true, FUSE_MKDIR, FUSE_ROOT_ID, body,
+		   fb_named(body, &(struct fuse_mkdir_in){ .mode = 0755 }, sizeof(struct fuse_mkdir_in), "ops"),
+		   sizeof(struct fuse_entry_out)));
+	dir = fb_entry_node(b);
+	struct fuse_create_in ci = { .flags = O_RDWR, .mode = S_IFREG | 0644 };
+	STEP(fb_op(b, "CREATE", true, FUSE_CREATE, dir, body, fb_named(body, &ci, sizeof(ci), "f"),
+		   sizeof(struct fuse_entry_out) + sizeof(o)));
+	file = fb_entry_node(b);
+	memcpy(&o, (const uint8_t *)fb_reply(b) + sizeof(struct fuse_entry_out), sizeof(o));
+	fh = o.fh;
+	struct fuse_write_in w = { .fh = fh, .size = 5 };
+	memcpy(body, &w, sizeof(w));
+	memcpy(body + sizeof(w), "hello", 5);
+	STEP(fb_op(b, "WRITE", true, FUSE_WRITE, file, body, sizeof(w) + 5, sizeof(struct fuse_write_out)));
+	STEP(fb_op(b, "READ", true, FUSE_READ, file, &(struct fuse_read_in){ .fh = fh, .size = 5 },
+		   sizeof(struct fuse_read_in), 5));
+	STEP(fb_op(b, "FLUSH", true, FUSE_FLUSH, file, &(struct fuse_flush_in){ .fh = fh },
+		   sizeof(struct fuse_flush_in), 0));
+	STEP(fb_op(b, "FSYNC", true, FUSE_FSYNC, file, &(struct fuse_fsync_in){ .fh = fh },
+		   sizeof(struct fuse_fsync_in), 0));
+	STEP(fb_op(b, "FSYNC datasync", true, FUSE_FSYNC, file,
+		   &(struct fuse_fsync_in){ .fh = fh, .fsync_flags = FUSE_FSYNC_FDATASYNC },
+		   sizeof(struct fuse_fsync_in), 0));
+	struct fuse_setattr_in sa = { .valid = FATTR_MODE | FATTR_SIZE | FATTR_MTIME | FATTR_ATIME_NOW |
+					       FATTR_UID | FATTR_GID,
+				      .mode = 0600, .size = 3, .mtime = 1000000, .uid = 0, .gid = 0 };
+	STEP(fb_op(b, "SETATTR", true, FUSE_SETATTR, file, &sa, sizeof(sa), sizeof(struct fuse_attr_out)));
+	sa.valid |= FATTR_FH;
+	sa.fh = fh;
+	STEP(fb_op(b, "SETATTR fh", true, FUSE_SETATTR, file, &sa, sizeof(sa), sizeof(struct fuse_attr_out)));
+	STEP(fb_op(b, "GETATTR", true, FUSE_GETATTR, file, &(struct fuse_getattr_in){ 0 },
+		   sizeof(struct fuse_getattr_in), sizeof(struct fuse_attr_out)));
+	STEP(fb_op(b, "ACCESS", true, FUSE_ACCESS, file, &(struct fuse_access_in){ .mask = R_OK },
+		   sizeof(struct fuse_access_in), 0));
+	STEP(fb_op(b, "STATFS", true, FUSE_STATFS, file, NULL, 0, sizeof(struct fuse_statfs_out)));
+	n = fb_named(body, &(struct fuse_setxattr_in){ .size = 2 }, 8, "user.cnh");
+	memcpy(body + n, "ok", 2);
+	STEP(fb_op(b, "SETXATTR", false, FUSE_SETXATTR, file, body, n + 2, 0));
+	n = fb_named(body, &(struct fuse_getxattr_in){ .size = 64 }, sizeof(struct fuse_getxattr_in), "user.cnh");
+	STEP(fb_op(b, "GETXATTR", false, FUSE_GETXATTR, file, body, n, 64));
+	STEP(fb_op(b, "LISTXATTR", false, FUSE_LISTXATTR, file, &(struct fuse_getxattr_in){ .size = 0 },
+		   sizeof(struct fuse_getxattr_in), sizeof(struct fuse_getxattr_out)));
+	STEP(fb_op(b, "REMOVEXATTR", false, FUSE_REMOVEXATTR, file, "user.cnh", 9, 0));
+	STEP(fb_op(b, "RELEASE", true, FUSE_RELEASE, file, &(struct fuse_release_in){ .fh = fh },
+		   sizeof(struct fuse_release_in), 0));
+	STEP(fb_op(b, "OPEN", true, FUSE_OPEN, file, &(struct fuse_open_in){ .flags = O_RDONLY },
+		   sizeof(struct fuse_open_in), sizeof(o)));
+	memcpy(&o, fb_reply(b), sizeof(o));
+	STEP(fb_op(b, "RELEASE", true, FUSE_RELEASE, file, &(struct fuse_release_in){ .fh = o.fh },
+		   sizeof(struct fuse_release_in), 0));
+	memcpy(body, "s\0f", 4);
+	STEP(fb_op(b, "SYMLINK", true, FUSE_SYMLINK, dir, body, 4, sizeof(struct fuse_entry_out)));
+	sl = fb_entry_node(b);
+	STEP(fb_op(b, "READLINK", true, FUSE_READLINK, sl, NULL, 0, 256));
+	STEP(fb_op(b, "LINK", true, FUSE_LINK, dir, body,
+		   fb_named(body, &(struct fuse_link_in){ .oldnodeid = file }, sizeof(struct fuse_link_in), "h"),
+		   sizeof(struct fuse_entry_out)));
+	STEP(fb_op(b, "MKNOD", true, FUSE_MKNOD, dir, body,
+		   fb_named(body, &(struct fuse_mknod_in){ .mode = S_IFIFO | 0600 }, sizeof(struct fuse_mknod_in), "p"),
+		   sizeof(struct fuse_entry_out)));
+	n = fb_named(body, &(struct fuse_rename_in){ .newdir = dir }, sizeof(struct fuse_rename_in), "h");
+	memcpy(body + n, "h2", 3);
+	STEP(fb_op(b, "RENAME", true, FUSE_RENAME, dir, body, n + 3, 0));
+	n = fb_named(body, &(struct fuse_rename2_in){ .newdir = dir, .flags = RENAME_EXCHANGE },
+		     sizeof(struct fuse_rename2_in), "h2");
+	memcpy(body + n, "f", 2);
+	STEP(fb_op(b, "RENAME2", true, FUSE_RENAME2, dir, body, n + 2, 0));
+	STEP(fb_op(b, "LOOKUP", true, FUSE_LOOKUP, dir, "f", 2, sizeof(struct fuse_entry_out)));
+	STEP(fb_op(b, "OPENDIR", true, FUSE_OPENDIR, dir, &(struct fuse_open_in){ 0 }, sizeof(struct fuse_open_in),
+		   sizeof(o)));
+	memcpy(&o, fb_reply(b), sizeof(o));
+	dfh = o.fh;
+	STEP(fb_op(b, "READDIR", true, FUSE_READDIR, dir, &(struct fuse_read_in){ .fh = dfh, .size = 4096 },
+		   sizeof(struct fuse_read_in), 4096));
+	STEP(fb_op(b, "READDIRPLUS", true, FUSE_READDIRPLUS, dir,
+		   &(struct fuse_read_in){ .fh = dfh, .size = 4096 }, sizeof(struct fuse_read_in), 4096));
+	STEP(fb_op(b, "FSYNCDIR", true, FUSE_FSYNCDIR, dir, &(struct fuse_fsync_in){ .fh = dfh },
+		   sizeof(struct fuse_fsync_in), 0));
+	STEP(fb_op(b, "RELEASEDIR", true, FUSE_RELEASEDIR, dir, &(struct fuse_release_in){ .fh = dfh },
+		   sizeof(struct fuse_release_in), 0));
+	STEP(fb_op(b, "IOCTL", false, FUSE_IOCTL, dir, NULL, 0, 0));
+	for (const char *const *u = (const char *const[]){ "f", "h2", "s", "p", NULL }; *u; u++)
+		STEP(fb_op(b, "UNLINK", true, FUSE_UNLINK, dir, *u, strlen(*u) + 1, 0));
+	STEP(fb_op(b, "RMDIR", true, FUSE_RMDIR, FUSE_ROOT_ID, "ops", 4, 0));
+	STEP(fb_op(b, "DESTROY", false, FUSE_DESTROY, FUSE_ROOT_ID, NULL, 0, 0));
+#undef STEP
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cnh-bench-fs --socket PATH [--files N] [--read-mb M] [--bs BYTES] [--label TEXT]\n"
@@ -291,6 +429,7 @@ static void usage(FILE *f)
 		   "  --files N      files for the metadata phase (default 2000)\n"
 		   "  --read-mb M    size of the file written then read (default 256)\n"
 		   "  --bs BYTES     READ/WRITE size (default 131072)\n"
+		   "  --ops          instead: every implemented FUSE opcode once (a smoke test)\n"
 		   "  --poll         busy-poll the used ring instead of waiting for calls\n"
 		   "  --label TEXT   copied into the JSON line\n");
 }
@@ -301,7 +440,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' }, { "files", required_argument, NULL, 'f' },
 		{ "read-mb", required_argument, NULL, 'm' }, { "bs", required_argument, NULL, 'b' },
 		{ "label", required_argument, NULL, 'l' },   { "help", no_argument, NULL, 'h' },
-		{ "poll", no_argument, NULL, 'p' },
+		{ "poll", no_argument, NULL, 'p' },         { "ops", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *label = "";
@@ -309,6 +448,7 @@ int main(int argc, char **argv)
 	struct fb b = { .kick = { -1, -1 }, .call = { -1, -1 } };
 	struct fb_result res = { 0 };
 	int memfd = -1, rc, c, ret = 1;
+	bool ops = false;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -318,6 +458,7 @@ int main(int argc, char **argv)
 		case 'b': bs = strtoul(optarg, NULL, 0); break;
 		case 'l': label = optarg; break;
 		case 'p': b.poll = true; break;
+		case 'o': ops = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -347,6 +488,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rc = fb_init(&b);
+	if (rc == 0 && ops) {
+		rc = fb_ops(&b);
+		if (rc == 0)
+			printf("ops: %" PRIu64 " requests answered\n", b.requests);
+		ret = rc < 0 ? 1 : 0;
+		goto out;
+	}
 	if (rc == 0)
 		rc = fb_meta(&b, (unsigned int)files, &res);
 	if (rc == 0)
