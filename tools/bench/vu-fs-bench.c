@@ -82,7 +82,8 @@ static int fb_call(struct fb *b, uint32_t opcode, uint64_t nodeid, const void *b
 	if (h.len > FB_REQ_MAX || reply_room > FB_REPLY_MAX)
 		return -EINVAL;
 	memcpy(b->mem + FB_REQ_GPA, &h, sizeof(h));
-	memcpy(b->mem + FB_REQ_GPA + sizeof(h), body, len);
+	if (len)
+		memcpy(b->mem + FB_REQ_GPA + sizeof(h), body, len);
 	if (data_len)
 		memcpy(b->mem + FB_REQ_GPA + sizeof(h) + len, data, data_len);
 	vq->desc[0] = (struct vring_desc){ FB_REQ_GPA, h.len, VRING_DESC_F_NEXT, 1 };
