@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cnh-fs: the vhost-user virtio-fs daemon serving a host directory over FUSE. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -193,6 +195,13 @@ int main(int argc, char **argv)
 	if (!o.sandbox_set)
 		o.sandbox = geteuid() == 0 ? FS_SANDBOX_NAMESPACE : FS_SANDBOX_NONE;
 	umask(0); /* the guest kernel applied its umask already */
+	/* Every inode the guest holds is an O_PATH fd: allow as many as we may. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("fs", "cannot raise the open file limit: %s", strerror(errno));
+	}
 	if (a.socket_path && o.sandbox != FS_SANDBOX_NONE) {
 		/* The socket lives outside the sandbox: take the front-end first. */
 		r = fs_sandbox_accept_one(a.socket_path, err, sizeof(err));
@@ -203,6 +212,15 @@ int main(int argc, char **argv)
 		a.socket_path = NULL;
 		a.fd = r;
 	}
+	/*
+	 * The generic part before fs_sandbox_enter (which needs CAP_SYS_ADMIN
+	 * and drops capabilities itself): a network namespace, RLIMIT_CORE,
+	 * no_new_privs. RLIMIT_NOFILE stays: every inode the guest looks up
+	 * holds an fd.
+	 */
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ VU_SANDBOX_NET | VU_SANDBOX_KEEP_CAPS, 0 });
+	if (r < 0)
+		return 1;
 	r = fs_sandbox_enter(o.shared_dir, o.sandbox, &root, &proc, err, sizeof(err));
 	if (r < 0) {
 		log_error("fs", "%s", err);
