@@ -107,6 +107,12 @@ int main(int argc, char **argv)
 		log_error("blk", "%s", err);
 		return 1;
 	}
+	/* Before the workers start: the image is open, nothing else is opened later. */
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ VU_SANDBOX_MNT | VU_SANDBOX_NET, 128 });
+	if (r < 0) {
+		blk_disk_fini(&blk.disk);
+		return 1;
+	}
 	r = blk_dev_start(&blk);
 	if (r < 0) {
 		log_error("blk", "cannot start the I/O workers: %s", strerror(-r));

@@ -62,6 +62,14 @@ int main(int argc, char **argv)
 	if (o.mode == CONSOLE_PTY)
 		fprintf(stderr, "cnh-console: console on %s\n", con.io.pty_path);
 
+	/* The output (file, pty, tty, socket) is open: an empty root is enough. */
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){
+		VU_SANDBOX_MNT | VU_SANDBOX_NET | VU_SANDBOX_NPROC0, 128 });
+	if (r < 0) {
+		console_dev_fini(&con);
+		return 1;
+	}
+
 	struct vu_main_dev md = {
 		.dev = &con.vu,
 		.ops = &console_ops,

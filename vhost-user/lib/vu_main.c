@@ -29,6 +29,7 @@ enum {
 	VU_OPT_HELP,
 	VU_OPT_VERSION,
 	VU_OPT_SECCOMP,
+	VU_OPT_SANDBOX,
 	VU_OPT_DEVICE = 2000, /* + index in info->opts */
 };
 
@@ -43,6 +44,8 @@ static const struct {
 	{ "print-capabilities", NULL, "print the back-end capabilities as JSON and exit", VU_OPT_PRINT_CAPS },
 	{ "log-level", "LEVEL", "error, warn, info (default) or debug", VU_OPT_LOG_LEVEL },
 	{ "seccomp", "MODE", "true (default): a forbidden syscall kills the daemon; log; false", VU_OPT_SECCOMP },
+	{ "sandbox-level", "LEVEL", "basic (default): namespaces, no capabilities, rlimits (docs/security.md); none",
+	  VU_OPT_SANDBOX },
 	{ "help", NULL, "show this help and exit", VU_OPT_HELP },
 	{ "version", NULL, "show the version and exit", VU_OPT_VERSION },
 };
@@ -129,7 +132,8 @@ static bool vu_main_socket_activated(void)
 int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **argv, struct vu_main_args *ret)
 {
 	struct option longopts[ARRAY_SIZE(vu_main_base_opts) + VU_MAIN_MAX_OPTS + 1];
-	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1, .seccomp = SC_MODE_ENFORCE };
+	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1, .seccomp = SC_MODE_ENFORCE,
+				  .sandbox = VU_SANDBOX_LEVEL_BASIC };
 	unsigned int n = 0;
 	char err[256];
 	int c;
@@ -178,6 +182,12 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 		case VU_OPT_SECCOMP:
 			if (seccomp_parse_mode(optarg, &a.seccomp) < 0) {
 				fprintf(stderr, "%s: --seccomp: expected true, false or log: %s\n", info->prog, optarg);
+				return -EINVAL;
+			}
+			break;
+		case VU_OPT_SANDBOX:
+			if (vu_sandbox_parse_level(optarg, &a.sandbox) < 0) {
+				fprintf(stderr, "%s: --sandbox-level: expected none or basic: %s\n", info->prog, optarg);
 				return -EINVAL;
 			}
 			break;
@@ -347,6 +357,53 @@ static int vu_main_adopt(int fd)
 	return 0;
 }
 
+int vu_main_sandbox(struct vu_main_args *a, const struct vu_sandbox_policy *policy)
+{
+	struct vu_sandbox_result res;
+	char err[160];
+	int ret;
+
+	if (a->sandboxed)
+		return 0;
+	if (a->socket_path && !a->listening) {
+		const char *slash = strrchr(a->socket_path, '/');
+		char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+		ret = vu_main_listen(a->socket_path, &a->listen_fd);
+		if (ret < 0) {
+			log_error(VU_MAIN_TAG, "cannot listen on %s: %s", a->socket_path, strerror(-ret));
+			return ret;
+		}
+		/* vu_main_listen bounded the path by sun_path. */
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - a->socket_path) + 1 : 1,
+			 slash ? a->socket_path : ".");
+		a->sock_name = slash ? slash + 1 : a->socket_path;
+		a->sock_dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (a->sock_dirfd < 0) {
+			ret = -errno;
+			log_error(VU_MAIN_TAG, "%s: %s", dir, strerror(-ret));
+			closep(&a->listen_fd);
+			return ret;
+		}
+		a->listening = true;
+	}
+	if (a->sandbox == VU_SANDBOX_LEVEL_NONE) {
+		log_info(VU_MAIN_TAG, "sandbox: none (--sandbox-level none)");
+		a->sandboxed = true;
+		return 0;
+	}
+	ret = vu_sandbox_apply(policy, &res, err, sizeof(err));
+	if (ret < 0) {
+		log_error(VU_MAIN_TAG, "%s", err);
+		return ret;
+	}
+	log_info(VU_MAIN_TAG, "sandbox: %s", res.applied);
+	if (res.skipped[0])
+		log_info(VU_MAIN_TAG, "sandbox: not applied: %s", res.skipped);
+	a->sandboxed = true;
+	return 0;
+}
+
 int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md)
 {
 	struct vu_main_state st = { .md = md, .listen_fd = -1 };
@@ -362,8 +419,16 @@ int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const str
 	ev_signal_start(st.loop, &st.sigterm);
 	ev_signal_start(st.loop, &st.sigint);
 
+	if (args->sandbox != VU_SANDBOX_LEVEL_NONE && !args->sandboxed) {
+		log_error(VU_MAIN_TAG, "the daemon did not apply its sandbox (vu_main_sandbox)");
+		ret = -EINVAL;
+		goto out;
+	}
 	if (args->socket_path || args->listen_fd >= 0) {
-		if (args->socket_path) {
+		if (args->listening) {
+			st.listen_fd = args->listen_fd; /* bound by vu_main_sandbox: closed at out */
+			log_info(VU_MAIN_TAG, "listening on %s", args->socket_path);
+		} else if (args->socket_path) {
 			ret = vu_main_listen(args->socket_path, &st.listen_fd);
 			if (ret < 0) {
 				log_error(VU_MAIN_TAG, "cannot listen on %s: %s", args->socket_path,
@@ -409,9 +474,13 @@ out:
 	if (st.listen_fd >= 0) {
 		ev_io_stop(st.loop, &st.listen_io);
 		closep(&st.listen_fd);
-		if (args->socket_path)
+		if (args->listening)
+			unlinkat(args->sock_dirfd, args->sock_name, 0); /* the path may be outside the sandbox */
+		else if (args->socket_path)
 			unlink(args->socket_path);
 	}
+	if (args->listening)
+		close(args->sock_dirfd);
 	ev_signal_stop(st.loop, &st.sigterm);
 	ev_signal_stop(st.loop, &st.sigint);
 	return ret;

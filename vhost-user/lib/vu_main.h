@@ -32,6 +32,7 @@
 
 #include "common/seccomp.h"
 #include "vhost-user/lib/vu.h"
+#include "vhost-user/lib/vu_sandbox.h"
 
 #define VU_MAIN_MAX_OPTS 32
 
@@ -61,6 +62,12 @@ struct vu_main_args {
 	int fd;                  /* --fd N (a connected socket), or -1 */
 	int listen_fd;           /* --listen-fd N (a listening socket), or -1 */
 	enum sc_mode seccomp;    /* --seccomp true|false|log (default true) */
+	enum vu_sandbox_level sandbox; /* --sandbox-level none|basic (default basic) */
+	/* Set by vu_main_sandbox: */
+	bool sandboxed;          /* the policy was applied (vu_main_run refuses to run otherwise) */
+	bool listening;          /* --socket-path is already bound: listen_fd is it */
+	int sock_dirfd;          /* with listening: O_PATH fd of the socket's directory (unlink at exit) */
+	const char *sock_name;   /* with listening: the socket's name in sock_dirfd */
 };
 
 /*
@@ -76,6 +83,16 @@ struct vu_main_args {
  */
 int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **argv,
 		  struct vu_main_args *ret) __must_check;
+
+/*
+ * Least privilege (vu_sandbox.h), once per daemon after it opened its
+ * resources and before it starts any thread: with --socket-path the socket
+ * is bound first (the sandbox may hide the file system), then policy is
+ * applied unless --sandbox-level none. What was applied is logged once at
+ * info level, what the host did not allow (namespaces without
+ * CAP_SYS_ADMIN) as a note. 0 or -errno (logged).
+ */
+int vu_main_sandbox(struct vu_main_args *a, const struct vu_sandbox_policy *policy) __must_check;
 
 /* The device vu_main_run serves: dev is re-initialized for every connection. */
 struct vu_main_dev {
@@ -104,7 +121,8 @@ struct vu_main_dev {
  * is left alone); with --fd serve that one connection. Returns 0 on
  * SIGTERM/SIGINT or when the --fd connection ends, -errno (logged) when
  * the socket cannot be set up (-EINVAL: --listen-fd is not a listening
- * stream socket).
+ * stream socket, or --sandbox-level basic and vu_main_sandbox was not
+ * called).
  */
 int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md) __must_check;
 

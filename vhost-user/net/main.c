@@ -177,6 +177,16 @@ int main(int argc, char **argv)
 	}
 	r = tap_get_mtu(&net.tap);
 	net.p.mtu = r > 0 ? (unsigned int)r : 0;
+	/*
+	 * Before the workers start. The tap is open and never re-opened: no
+	 * capability is needed any more. No namespaces: SIOCGIFMTU and the
+	 * tap's link live in this network namespace.
+	 */
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ 0, 128 });
+	if (r < 0) {
+		tap_close(&net.tap);
+		return 1;
+	}
 	r = net_dev_start(&net);
 	if (r < 0) {
 		log_error("net", "cannot start the workers: %s", strerror(-r));

@@ -66,6 +66,14 @@ int main(int argc, char **argv)
 	log_info("pmem", "%s: %llu bytes%s", o.path, (unsigned long long)p.file.size,
 		 o.discard_writes ? ", writes discarded" : "");
 
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){
+		VU_SANDBOX_MNT | VU_SANDBOX_NET | VU_SANDBOX_NPROC0, 128 });
+	if (r < 0) {
+		vu_elem_free(p.elem);
+		pmem_file_fini(&p.file);
+		return 1;
+	}
+
 	struct vu_main_dev md = {
 		.dev = &p.vu,
 		.ops = &pmem_ops,

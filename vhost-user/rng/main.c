@@ -80,6 +80,13 @@ int main(int argc, char **argv)
 		log_info("rng", "rate limit %llu bytes/s, burst %llu bytes", (unsigned long long)o.rate,
 			 (unsigned long long)rng.q.bucket.burst);
 
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){
+		VU_SANDBOX_MNT | VU_SANDBOX_NET | VU_SANDBOX_NPROC0, 128 });
+	if (r < 0) {
+		rng_dev_fini(&rng);
+		return 1;
+	}
+
 	struct vu_main_dev md = {
 		.dev = &rng.vu,
 		.ops = &rng_ops,

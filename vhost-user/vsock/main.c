@@ -104,6 +104,18 @@ int main(int argc, char **argv)
 	log_info("vsock", "guest cid %llu, host socket %s, at most %u streams", (unsigned long long)o.cid,
 		 o.uds_path, o.max_conns);
 
+	/*
+	 * No mount namespace: guest-initiated streams connect to
+	 * <uds-path>_<port> at run time. A network namespace does not matter
+	 * to AF_UNIX path sockets. Headroom: one fd per stream.
+	 */
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ VU_SANDBOX_NET | VU_SANDBOX_NPROC0,
+							    128 + o.max_conns });
+	if (r < 0) {
+		vsock_mux_fini(&v.mux);
+		return 1;
+	}
+
 	struct vu_main_dev md = {
 		.dev = &v.vu,
 		.ops = &vsock_ops,

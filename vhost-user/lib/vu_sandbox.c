@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Namespaces, capabilities, rlimits and no_new_privs for the daemons (vu_sandbox.h). */
+#include "vhost-user/lib/vu_sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+/* The directory the empty root is mounted on before pivot_root (private to our namespace). */
+#define VU_SANDBOX_MNT_POINT "/tmp"
+
+int vu_sandbox_parse_level(const char *s, enum vu_sandbox_level *ret)
+{
+	if (strcmp(s, "none") == 0)
+		*ret = VU_SANDBOX_LEVEL_NONE;
+	else if (strcmp(s, "basic") == 0)
+		*ret = VU_SANDBOX_LEVEL_BASIC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void vu_sandbox_note(char *buf, size_t len, const char *what)
+{
+	size_t n = strlen(buf);
+
+	if (n < len)
+		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", what);
+}
+
+static int vu_sandbox_fail(char *err, size_t err_len, int e, const char *step)
+{
+	snprintf(err, err_len, "sandbox: %s: %s", step, strerror(-e));
+	return e;
+}
+
+/* Threads in this process from /proc/self/status, or 0 when unknown. */
+static unsigned int vu_sandbox_threads(void)
+{
+	char line[128];
+	unsigned int n = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %u", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* The highest open fd, or -errno. */
+static int vu_sandbox_max_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int max = -1;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+
+		if (*end == '\0' && end != e->d_name && v > max && v <= INT32_MAX)
+			max = (int)v;
+	}
+	closedir(d);
+	return max;
+}
+
+static int vu_sandbox_setrlimit(int res, rlim_t v)
+{
+	struct rlimit rl;
+
+	if (getrlimit(res, &rl) < 0)
+		return -errno;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
+		v = rl.rlim_max; /* only ever lowered */
+	rl.rlim_cur = rl.rlim_max = v;
+	return setrlimit(res, &rl) < 0 ? -errno : 0;
+}
+
+static int vu_sandbox_rlimits(const struct vu_sandbox_policy *p, struct vu_sandbox_result *res, char *err,
+			      size_t err_len)
+{
+	int r = vu_sandbox_setrlimit(RLIMIT_CORE, 0);
+
+	if (r < 0)
+		return vu_sandbox_fail(err, err_len, r, "RLIMIT_CORE");
+	vu_sandbox_note(res->applied, sizeof(res->applied), "RLIMIT_CORE 0");
+	if (p->flags & VU_SANDBOX_NPROC0) {
+		r = vu_sandbox_setrlimit(RLIMIT_NPROC, 0);
+		if (r < 0)
+			return vu_sandbox_fail(err, err_len, r, "RLIMIT_NPROC");
+		vu_sandbox_note(res->applied, sizeof(res->applied), "RLIMIT_NPROC 0");
+	}
+	if (p->nofile_headroom) {
+		char buf[48];
+		int max = vu_sandbox_max_fd();
+
+		if (max < 0)
+			return vu_sandbox_fail(err, err_len, max, "listing /proc/self/fd");
+		res->nofile = (unsigned long)max + 1 + p->nofile_headroom;
+		r = vu_sandbox_setrlimit(RLIMIT_NOFILE, res->nofile);
+		if (r < 0)
+			return vu_sandbox_fail(err, err_len, r, "RLIMIT_NOFILE");
+		snprintf(buf, sizeof(buf), "RLIMIT_NOFILE %lu", res->nofile);
+		vu_sandbox_note(res->applied, sizeof(res->applied), buf);
+	}
+	return 0;
+}
+
+/* In a fresh mount namespace: an empty read-only tmpfs becomes /, the host tree is detached. */
+static int vu_sandbox_empty_root(char *err, size_t err_len)
+{
+	const char *step;
+
+	step = "making mounts private";
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		goto fail;
+	step = "mounting the empty root";
+	if (mount("cnh-sandbox", VU_SANDBOX_MNT_POINT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=16k,nr_inodes=16,mode=0755") < 0)
+		goto fail;
+	step = "entering the empty root";
+	if (chdir(VU_SANDBOX_MNT_POINT) < 0)
+		goto fail;
+#if defined(__SANITIZE_ADDRESS__)
+	/* LeakSanitizer reads /proc/self/maps at exit. */
+	step = "mounting proc for the sanitizer";
+	if (mkdir("proc", 0555) < 0 ||
+	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		goto fail;
+#endif
+	step = "pivot_root";
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		goto fail;
+	step = "detaching the host tree";
+	if (umount2(".", MNT_DETACH) < 0)
+		goto fail;
+	step = "chdir /";
+	if (chdir("/") < 0)
+		goto fail;
+	step = "remounting the root read-only";
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		goto fail;
+	return 0;
+fail:
+	return vu_sandbox_fail(err, err_len, -errno, step);
+}
+
+static int vu_sandbox_namespaces(const struct vu_sandbox_policy *p, struct vu_sandbox_result *res, char *err,
+				 size_t err_len)
+{
+	int flags = 0, r;
+
+	if (p->flags & VU_SANDBOX_MNT)
+		flags |= CLONE_NEWNS;
+	if (p->flags & VU_SANDBOX_NET)
+		flags |= CLONE_NEWNET;
+	if (!flags)
+		return 0;
+	if (access(VU_SANDBOX_MNT_POINT, F_OK) < 0 && (flags & CLONE_NEWNS)) {
+		vu_sandbox_note(res->skipped, sizeof(res->skipped), "mount namespace (no " VU_SANDBOX_MNT_POINT ")");
+		flags &= ~CLONE_NEWNS;
+		if (!flags)
+			return 0;
+	}
+	if (unshare(flags) < 0) {
+		r = -errno;
+		if (r != -EPERM && r != -EINVAL && r != -ENOSYS && r != -ENOSPC && r != -EUSERS)
+			return vu_sandbox_fail(err, err_len, r, "unshare");
+		vu_sandbox_note(res->skipped, sizeof(res->skipped),
+				r == -EPERM ? "namespaces (needs CAP_SYS_ADMIN)" : "namespaces (not supported)");
+		return 0;
+	}
+	if (flags & CLONE_NEWNET)
+		vu_sandbox_note(res->applied, sizeof(res->applied), "network namespace");
+	if (flags & CLONE_NEWNS) {
+		r = vu_sandbox_empty_root(err, err_len);
+		if (r < 0)
+			return r;
+		vu_sandbox_note(res->applied, sizeof(res->applied), "mount namespace with an empty root");
+	}
+	return 0;
+}
+
+static int vu_sandbox_drop_caps(struct vu_sandbox_result *res, char *err, size_t err_len)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	bool bounding = true;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return vu_sandbox_fail(err, err_len, -errno, "clearing the ambient set");
+	for (int c = 0; c <= 63; c++) {
+		int in = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+
+		if (in < 0)
+			break; /* past CAP_LAST_CAP */
+		if (!in)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno != EPERM)
+				return vu_sandbox_fail(err, err_len, -errno, "dropping the bounding set");
+			bounding = false; /* no CAP_SETPCAP: the bounding set stays (no_new_privs covers exec) */
+			break;
+		}
+	}
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return vu_sandbox_fail(err, err_len, -errno, "capset");
+	vu_sandbox_note(res->applied, sizeof(res->applied), "capabilities dropped");
+	if (!bounding)
+		vu_sandbox_note(res->skipped, sizeof(res->skipped), "bounding set (needs CAP_SETPCAP)");
+	return 0;
+}
+
+int vu_sandbox_apply(const struct vu_sandbox_policy *p, struct vu_sandbox_result *res, char *err,
+		     size_t err_len)
+{
+	unsigned int threads = vu_sandbox_threads();
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (threads > 1) {
+		snprintf(err, err_len, "sandbox: %u threads are running (apply it before any thread starts)",
+			 threads);
+		return -EBUSY;
+	}
+	r = vu_sandbox_rlimits(p, res, err, err_len);
+	if (r < 0)
+		return r;
+	r = vu_sandbox_namespaces(p, res, err, err_len);
+	if (r < 0)
+		return r;
+	if (!(p->flags & VU_SANDBOX_KEEP_CAPS)) {
+		r = vu_sandbox_drop_caps(res, err, err_len);
+		if (r < 0)
+			return r;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return vu_sandbox_fail(err, err_len, -errno, "PR_SET_NO_NEW_PRIVS");
+	vu_sandbox_note(res->applied, sizeof(res->applied), "no_new_privs");
+	return 0;
+}
