@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct daemon {
 	char name[32];
 	char prog[64];
 	pid_t pid;
+	int stats_fd; /* our end of the counters channel */
 	bool exited;
 	bool stopping;
 	struct timespec stop_time;
@@ -117,9 +119,11 @@ static void daemon_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
-static __attribute__((noreturn)) void daemon_child(int fd, pid_t parent, const char *exe, char *const argv[])
+static __attribute__((noreturn)) void daemon_child(int fd, int stats_fd, pid_t parent, const char *exe,
+						   char *const argv[])
 {
 	sigset_t all;
+	int hi_fd, hi_stats;
 
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -130,15 +134,17 @@ static __attribute__((noreturn)) void daemon_child(int fd, pid_t parent, const c
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
 	setpgid(0, 0);
-	if (fd == DAEMON_CHILD_FD) {
-		if (fcntl(fd, F_SETFD, 0) < 0)
-			_exit(127);
-	} else if (dup2(fd, DAEMON_CHILD_FD) < 0) { /* dup2 clears FD_CLOEXEC */
+	/* Out of the way first: either may sit on the other's target number. */
+	hi_fd = fcntl(fd, F_DUPFD_CLOEXEC, DAEMON_STATS_FD + 1);
+	hi_stats = fcntl(stats_fd, F_DUPFD_CLOEXEC, DAEMON_STATS_FD + 1);
+	if (hi_fd < 0 || hi_stats < 0)
 		_exit(127);
-	}
-	/* Everything above stdio and the socket goes. */
-	if (syscall(SYS_close_range, DAEMON_CHILD_FD + 1, ~0U, 0) < 0) {
-		for (int i = DAEMON_CHILD_FD + 1; i < 65536; i++)
+	/* dup2 clears FD_CLOEXEC */
+	if (dup2(hi_fd, DAEMON_CHILD_FD) < 0 || dup2(hi_stats, DAEMON_STATS_FD) < 0)
+		_exit(127);
+	/* Everything above stdio and the two sockets goes. */
+	if (syscall(SYS_close_range, DAEMON_STATS_FD + 1, ~0U, 0) < 0) {
+		for (int i = DAEMON_STATS_FD + 1; i < 65536; i++)
 			close(i);
 	}
 	execv(exe, argv);
@@ -151,7 +157,7 @@ int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], cons
 	struct daemon *d;
 	const char *base;
 	pid_t parent = getpid();
-	int sv[2], r;
+	int sv[2], st[2], r;
 
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -161,6 +167,14 @@ int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], cons
 		free(d);
 		return r;
 	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, st) < 0) {
+		r = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		free(d);
+		return r;
+	}
+	d->stats_fd = st[0];
 	d->loop = loop;
 	d->on_exit = on_exit;
 	d->opaque = opaque;
@@ -173,12 +187,15 @@ int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], cons
 		r = -errno;
 		close(sv[0]);
 		close(sv[1]);
+		close(st[0]);
+		close(st[1]);
 		free(d);
 		return r;
 	}
 	if (d->pid == 0)
-		daemon_child(sv[1], parent, exe, argv);
+		daemon_child(sv[1], st[1], parent, exe, argv);
 	close(sv[1]);
+	close(st[1]);
 	ev_child_init(&d->child, daemon_child_cb, d->pid, 0);
 	ev_child_start(loop, &d->child);
 	log_debug(DAEMON_TAG, "%s: started %s (pid %d)", d->name, exe, (int)d->pid);
@@ -190,6 +207,59 @@ int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], cons
 pid_t daemon_pid(const struct daemon *d)
 {
 	return d->pid;
+}
+
+static long daemon_ms_since(const struct timespec *t);
+
+int daemon_query_stats(struct daemon *d, int timeout_ms, char *buf, size_t len)
+{
+	struct timespec start;
+	size_t off = 0;
+	char junk[256];
+	ssize_t n;
+
+	if (len == 0)
+		return -EMSGSIZE;
+	/* A late answer to an earlier query. */
+	while ((n = recv(d->stats_fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
+		;
+	if (n == 0)
+		return -EPIPE;
+	if (send(d->stats_fd, "?", 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = d->stats_fd, .events = POLLIN };
+		long left = timeout_ms - daemon_ms_since(&start);
+		char *nl;
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		n = recv(d->stats_fd, buf + off, len - 1 - off, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		off += (size_t)n;
+		buf[off] = '\0';
+		nl = memchr(buf, '\n', off);
+		if (nl) {
+			*nl = '\0';
+			return 0;
+		}
+		if (off == len - 1)
+			return -EMSGSIZE;
+	}
 }
 
 /* Reap without blocking; true once the process is gone. */
@@ -253,5 +323,7 @@ void daemon_free(struct daemon *d)
 		d->exited = true;
 	}
 	ev_child_stop(d->loop, &d->child);
+	if (d->stats_fd >= 0)
+		close(d->stats_fd);
 	free(d);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Spawning and supervising back-end daemons (cnh-blk, ...). A daemon gets
- * one end of a socketpair as fd DAEMON_CHILD_FD and nothing else; cnh keeps
- * the other end for its vhost-user front-end. An ev_child watcher on the
+ * one end of a socketpair as fd DAEMON_CHILD_FD and one end of a second
+ * as DAEMON_STATS_FD (its counters channel, --stats-fd: one JSON line per
+ * query), and nothing else; cnh keeps the other end of the first for its
+ * vhost-user front-end and of the second for daemon_query_stats(). An ev_child watcher on the
  * main (default) loop logs an unexpected exit and calls back the owner;
  * daemon_free() terminates (SIGTERM, then SIGKILL after a grace period) and
  * reaps, so no process outlives cnh. A daemon also gets PR_SET_PDEATHSIG
@@ -20,6 +22,10 @@
 
 /* The fd number the daemon's end of the socketpair has in the daemon. */
 #define DAEMON_CHILD_FD 3
+/* The daemon's end of the counters channel (vhost-user/lib/vu_stats.h). */
+#define DAEMON_STATS_FD 4
+/* Longest counters line daemon_query_stats accepts. */
+#define DAEMON_STATS_MAX 4096
 #define DAEMON_GRACE_MS 2000
 
 struct daemon;
@@ -54,6 +60,15 @@ void daemon_stop(struct daemon *d);
 void daemon_free(struct daemon *d);
 
 pid_t daemon_pid(const struct daemon *d);
+
+/*
+ * Ask the daemon for its counters: send one byte on the counters channel
+ * and read one line (NUL-terminated in buf, '\n' removed) within
+ * timeout_ms. A late answer to an earlier query is discarded first.
+ * -ETIMEDOUT: no answer in time; -EPIPE: the channel is closed;
+ * -EMSGSIZE: the line does not fit len; other -errno.
+ */
+int daemon_query_stats(struct daemon *d, int timeout_ms, char *buf, size_t len) __must_check;
 /* False once the daemon exited (reaps it if the watcher has not yet). */
 bool daemon_running(struct daemon *d);
 

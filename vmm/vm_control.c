@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "vmm/vm_control.h"
 
+#include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +10,9 @@
 
 #include "common/log.h"
 #include "vmm/config_api.h"
+#include "vmm/daemon.h"
 #include "vmm/event.h"
+#include "vmm/vhost_user/devices.h"
 
 #define TAG "control"
 
@@ -169,10 +173,56 @@ static void ctl_shutdown_vmm(void *opaque)
 	vmm_quit(ctl->vmm, 0);
 }
 
+/* How long vm.counters waits for each daemon, and how many of its counters it takes. */
+#define CTL_STATS_TIMEOUT_MS 200
+#define CTL_STATS_MAX 32
+
+/*
+ * Ask the daemon behind device i for its counters and append them to c
+ * (at most CTL_STATS_MAX, non-negative integers only) as entries of that
+ * device. The parsed answer is kept in ctl->dev_stats: its keys are the
+ * names. A daemon that does not answer in time, or answers nonsense, adds
+ * nothing.
+ */
+static size_t ctl_daemon_counters(struct vm_control *ctl, unsigned int i, struct api_counter *c)
+{
+	struct vmm *vmm = ctl->vmm;
+	char line[DAEMON_STATS_MAX];
+	const char *key;
+	json_t *obj, *v;
+	size_t n = 0;
+	int r;
+
+	r = vhost_user_devices_query_stats(vmm->vu_devices, vmm->vcount[i].inner, CTL_STATS_TIMEOUT_MS, line,
+					   sizeof(line));
+	if (r < 0) {
+		if (r != -ENOENT)
+			log_debug(TAG, "%s: no counters from the daemon: %s", vmm->vcount[i].dev.name,
+				  strerror(-r));
+		return 0;
+	}
+	obj = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(obj) || json_array_append_new(ctl->dev_stats, obj) < 0) {
+		if (obj)
+			json_decref(obj);
+		log_debug(TAG, "%s: the daemon's counters are not a JSON object", vmm->vcount[i].dev.name);
+		return 0;
+	}
+	json_object_foreach(obj, key, v) {
+		if (n == CTL_STATS_MAX)
+			break;
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			continue;
+		c[n++] = (struct api_counter){ vmm->vcount[i].dev.name, key, (uint64_t)json_integer_value(v) };
+	}
+	return n;
+}
+
 /*
  * vm.counters: "vm" {boots, vcpus}, one entry per virtio device (what the
- * VMM sees of it, vmm/counters.h) and one per vCPU (KVM's statistics for
- * the current boot). The vCPU names live in ctl until the next call.
+ * VMM sees of it, vmm/counters.h, plus its daemon's I/O counters) and one
+ * per vCPU (KVM's statistics for the current boot). The vCPU names and
+ * daemon answers live in ctl until the next call.
  */
 static int ctl_counters(void *opaque, struct api_counter **ret, size_t *ret_n)
 {
@@ -180,12 +230,17 @@ static int ctl_counters(void *opaque, struct api_counter **ret, size_t *ret_n)
 	struct vmm *vmm = ctl->vmm;
 	struct vm *vm = vmm->vm;
 	unsigned int ncpus = vm ? MIN(vm->ncpus, vmm->nvcpu_stats) : 0;
-	size_t max = 2 + (size_t)vmm->nvirtio_devs * COUNTERS_VIRTIO_N + (size_t)ncpus * COUNTERS_KVM_VCPU_N;
+	size_t max = 2 + (size_t)vmm->nvirtio_devs * (COUNTERS_VIRTIO_N + CTL_STATS_MAX) +
+		     (size_t)ncpus * COUNTERS_KVM_VCPU_N;
 	struct api_counter *c;
 	size_t n = 0;
 
 	free(ctl->vcpu_names);
 	ctl->vcpu_names = NULL;
+	json_decref(ctl->dev_stats);
+	ctl->dev_stats = json_array();
+	if (!ctl->dev_stats)
+		return -ENOMEM;
 	c = calloc(max, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -205,6 +260,8 @@ static int ctl_counters(void *opaque, struct api_counter **ret, size_t *ret_n)
 
 		for (size_t j = 0; j < k; j++)
 			c[n++] = (struct api_counter){ vmm->vcount[i].dev.name, names[j], values[j] };
+		if (vm)
+			n += ctl_daemon_counters(ctl, i, c + n);
 	}
 	for (unsigned int i = 0; i < ncpus; i++) {
 		uint64_t values[COUNTERS_KVM_VCPU_N];
@@ -252,6 +309,8 @@ void vm_control_fini(struct vm_control *ctl)
 	vm_control_forget(ctl);
 	free(ctl->vcpu_names);
 	ctl->vcpu_names = NULL;
+	json_decref(ctl->dev_stats);
+	ctl->dev_stats = NULL;
 	vm_api_fini(&ctl->api);
 }
 

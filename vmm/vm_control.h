@@ -18,6 +18,7 @@ struct vm_control {
 	bool have_cfg;
 	struct vm_api api;
 	char (*vcpu_names)[16]; /* vm.counters' "vcpuN" keys, until the next call */
+	struct json_t *dev_stats; /* vm.counters' daemon answers (their keys), until the next call */
 };
 
 void vm_control_init(struct vm_control *ctl, struct vmm *vmm, const struct vm_config *base);

@@ -6,7 +6,9 @@
    writes starting, booting, booted, activated/reset (disk0), shutdown and
    the VMM's shutdown, in that order, one JSON object per line.
 2. api: create/boot/pause/resume/reboot/shutdown through cnh-remote give
-   their events; vm.counters holds the VM, the disk and per-vCPU entries.
+   their events; vm.counters holds the VM, the disk and per-vCPU entries,
+   and, after the guest's blk scenario, cnh-blk's I/O counters for the disk
+   (read_ops, write_ops > 0, write_bytes >= what the guest wrote).
 3. supervision: the spawned cnh-blk is SIGKILLed while the guest idles;
    cnh lives on and reports daemon-exited (name, pid, signal); SIGTERM then
    ends cnh with 0, no cnh-blk left and the API socket gone.
@@ -132,12 +134,15 @@ def rc(*args, json_out=False):
 
 p = start(["--api-socket", "path=" + sock, "--event-monitor", "path=" + ev2])
 t.check(wait_for(lambda: os.path.exists(sock), 20), "API socket appears")
-cmdline = "cnh.tests=hang cnh.mem=%d cnh.cpus=2" % (64 << 20)
+cmdline = "cnh.tests=blk,hang cnh.mem=%d cnh.cpus=2 cnh.blk.seed=5" % (64 << 20)
+# The blk scenario writes 8 sectors at the head and 8 at the tail (tests/guest/blk.c).
+GUEST_WROTE = 2 * 8 * 512
 code, _, er = rc("create", "--kernel", guest, "--cmdline", cmdline, "--cpus", "boot=2",
                  "--memory", "size=64M", "--serial", "file=" + serial2, "--disk", "path=" + disk)
 t.check(code == 0, "vm.create (%s)" % er.strip())
 t.check(rc("boot")[0] == 0, "vm.boot")
-t.check(wait_for(lambda: "TEST hang PASS" in serial_text(serial2)), "the guest booted and idles")
+t.check(wait_for(lambda: "TEST hang PASS" in serial_text(serial2), 300) and "TEST blk PASS" in serial_text(serial2),
+        "the guest ran its blk scenario and idles")
 t.check(rc("pause")[0] == 0 and rc("resume")[0] == 0, "vm.pause, vm.resume")
 code, out, er = rc("counters", json_out=True)
 try:
@@ -149,6 +154,11 @@ t.check(code == 0 and ctr.get("vm", {}).get("boots") == 1 and ctr.get("vm", {}).
 dk = [k for k in ctr if k.endswith("disk0")]
 t.check(len(dk) == 1 and set(ctr[dk[0]]) >= {"activations", "resets", "config_reads", "config_writes"},
         "vm.counters: the disk's VMM-side counters (%s)" % dk)
+io = ctr[dk[0]] if len(dk) == 1 else {}
+t.check(io.get("read_ops", 0) > 0 and io.get("write_ops", 0) > 0 and io.get("write_bytes", 0) >= GUEST_WROTE
+        and io.get("read_bytes", 0) > 0
+        and {"flush_ops", "discard_ops", "errors"} <= set(io),
+        "vm.counters: cnh-blk's I/O counters for the disk (%s)" % io)
 vc = ctr.get("vcpu0")
 if vc is None:
     print("note: no vcpu counters (kernel without KVM_GET_STATS_FD)")
@@ -157,7 +167,7 @@ else:
     t.check(vc.get("exits", 0) > 0 and {"io_exits", "mmio_exits"} <= set(vc),
             "vm.counters: vcpu0 KVM exits > 0, io_exits and mmio_exits present (%s)" % vc)
 t.check(rc("reboot")[0] == 0, "vm.reboot")
-t.check(wait_for(lambda: serial_text(serial2).count("TEST hang PASS") >= 2), "the guest booted again")
+t.check(wait_for(lambda: serial_text(serial2).count("TEST hang PASS") >= 2, 300), "the guest booted again")
 code, out, _ = rc("counters", json_out=True)
 t.check(code == 0 and json.loads(out).get("vm", {}).get("boots") == 2, "vm.counters: boots 2 after the reboot")
 t.check(rc("shutdown")[0] == 0, "vm.shutdown")

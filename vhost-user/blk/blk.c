@@ -74,6 +74,43 @@ static void blk_queue_process(struct blk_queue *q)
 	blk_queue_notify(q);
 }
 
+static const char *const blk_stats_names[BLK_ST_N] = {
+	[BLK_ST_READ_OPS] = "read_ops",       [BLK_ST_WRITE_OPS] = "write_ops",
+	[BLK_ST_FLUSH_OPS] = "flush_ops",     [BLK_ST_DISCARD_OPS] = "discard_ops",
+	[BLK_ST_READ_BYTES] = "read_bytes",   [BLK_ST_WRITE_BYTES] = "write_bytes",
+	[BLK_ST_ERRORS] = "errors",
+};
+
+/* Count a finished request: ops by type, bytes of successful transfers, failures. */
+static void blk_count(struct vu_stats *st, const struct blk_io *io)
+{
+	bool ok = io->status == BLK_S_OK;
+
+	switch (io->req.type) {
+	case VIRTIO_BLK_T_IN:
+		vu_stats_add(st, BLK_ST_READ_OPS, 1);
+		if (ok)
+			vu_stats_add(st, BLK_ST_READ_BYTES, io->req.len);
+		break;
+	case VIRTIO_BLK_T_OUT:
+		vu_stats_add(st, BLK_ST_WRITE_OPS, 1);
+		if (ok)
+			vu_stats_add(st, BLK_ST_WRITE_BYTES, io->req.len);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		vu_stats_add(st, BLK_ST_FLUSH_OPS, 1);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		vu_stats_add(st, BLK_ST_DISCARD_OPS, 1);
+		break;
+	default:
+		break;
+	}
+	if (!ok)
+		vu_stats_add(st, BLK_ST_ERRORS, 1);
+}
+
 /* A request finished (status written): return the chain. Worker thread. */
 static void blk_queue_done(struct blk_engine *e, struct blk_io *io)
 {
@@ -81,6 +118,7 @@ static void blk_queue_done(struct blk_engine *e, struct blk_io *io)
 	struct blk_queue *q = s->q;
 	struct vu_virtq *vq = vu_dev_queue(&q->b->vu, q->idx);
 
+	blk_count(&q->b->stats, io);
 	vu_virtq_push(vq, s->elem, io->req.used + 1);
 	s->next_free = q->free;
 	q->free = s;
@@ -260,6 +298,10 @@ int blk_dev_start(struct blk_dev *b)
 	unsigned int nq = b->disk.num_queues;
 	int r;
 
+	vu_stats_init(&b->stats);
+	r = vu_stats_register(&b->stats, blk_stats_names, BLK_ST_N);
+	if (r < 0)
+		return r;
 	b->nworkers = MIN(nq, ncpu > 0 ? (unsigned int)ncpu : 1u);
 	for (unsigned int i = 0; i < nq; i++) {
 		struct blk_queue *q = &b->queues[i];

@@ -13,6 +13,7 @@
 #include "vhost-user/blk/blk_disk.h"
 #include "vhost-user/blk/blk_io.h"
 #include "vhost-user/lib/vu.h"
+#include "vhost-user/lib/vu_stats.h"
 #include "vhost-user/lib/vu_uring.h"
 #include "vhost-user/lib/vu_worker.h"
 
@@ -56,6 +57,19 @@ struct blk_dev {
 	struct blk_worker workers[BLK_MAX_QUEUES];
 	struct blk_queue queues[BLK_MAX_QUEUES];
 	enum sc_mode seccomp; /* the workers' filter (blk_worker_seccomp), set before blk_dev_start */
+	struct vu_stats stats; /* BLK_ST_*, summed over the queues; registered by blk_dev_start */
+};
+
+/* The counters cnh-blk reports on --stats-fd (blk_stats_names). */
+enum blk_stat {
+	BLK_ST_READ_OPS,
+	BLK_ST_WRITE_OPS,
+	BLK_ST_FLUSH_OPS,
+	BLK_ST_DISCARD_OPS,
+	BLK_ST_READ_BYTES,
+	BLK_ST_WRITE_BYTES,
+	BLK_ST_ERRORS,
+	BLK_ST_N,
 };
 
 extern const struct vu_dev_ops blk_ops;

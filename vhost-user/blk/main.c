@@ -132,6 +132,7 @@ int main(int argc, char **argv)
 		.seccomp_rules = blk_main_seccomp,
 		.seccomp_nrules = ARRAY_SIZE(blk_main_seccomp),
 		.seccomp_role = "blk-control",
+		.stats = &blk.stats,
 	};
 	r = vu_main_run(&a, NULL, &md);
 	blk_dev_stop(&blk);

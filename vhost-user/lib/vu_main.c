@@ -29,6 +29,7 @@ enum {
 	VU_OPT_HELP,
 	VU_OPT_VERSION,
 	VU_OPT_SECCOMP,
+	VU_OPT_STATS_FD,
 	VU_OPT_SANDBOX,
 	VU_OPT_DEVICE = 2000, /* + index in info->opts */
 };
@@ -41,6 +42,8 @@ static const struct {
 	{ "fd", "N", "serve the already-connected socket N", VU_OPT_FD },
 	{ "listen-fd", "N", "accept on the inherited listening socket N (socket activation: LISTEN_FDS)",
 	  VU_OPT_LISTEN_FD },
+	{ "stats-fd", "N", "answer counter queries on the connected socket N (one JSON line per query)",
+	  VU_OPT_STATS_FD },
 	{ "print-capabilities", NULL, "print the back-end capabilities as JSON and exit", VU_OPT_PRINT_CAPS },
 	{ "log-level", "LEVEL", "error, warn, info (default) or debug", VU_OPT_LOG_LEVEL },
 	{ "seccomp", "MODE", "true (default): a forbidden syscall kills the daemon; log; false", VU_OPT_SECCOMP },
@@ -133,7 +136,7 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 {
 	struct option longopts[ARRAY_SIZE(vu_main_base_opts) + VU_MAIN_MAX_OPTS + 1];
 	struct vu_main_args a = { .socket_path = NULL, .fd = -1, .listen_fd = -1, .seccomp = SC_MODE_ENFORCE,
-				  .sandbox = VU_SANDBOX_LEVEL_BASIC };
+				  .stats_fd = -1, .sandbox = VU_SANDBOX_LEVEL_BASIC };
 	unsigned int n = 0;
 	char err[256];
 	int c;
@@ -167,6 +170,10 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 			break;
 		case VU_OPT_LISTEN_FD:
 			if (vu_main_parse_fd(info, "listen-fd", optarg, &a.listen_fd) < 0)
+				return -EINVAL;
+			break;
+		case VU_OPT_STATS_FD:
+			if (vu_main_parse_fd(info, "stats-fd", optarg, &a.stats_fd) < 0)
 				return -EINVAL;
 			break;
 		case VU_OPT_PRINT_CAPS:
@@ -235,6 +242,8 @@ struct vu_main_state {
 	int listen_fd;
 	bool connected;
 	ev_io listen_io;
+	int stats_fd;
+	ev_io stats_io;
 	ev_signal sigterm, sigint;
 	struct vu_ev vev;
 };
@@ -306,6 +315,18 @@ static void vu_main_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		log_warn(VU_MAIN_TAG, "cannot serve the front-end: %s", strerror(-ret));
 		ev_io_start(loop, io);
 	}
+}
+
+static void vu_main_stats_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct vu_main_state *st = container_of(io, struct vu_main_state, stats_io);
+	int ret = vu_stats_serve(st->md->stats, st->stats_fd);
+
+	if (ret == 0)
+		return;
+	if (ret != -EPIPE)
+		log_warn(VU_MAIN_TAG, "--stats-fd: %s; no more counter queries", strerror(-ret));
+	ev_io_stop(loop, io);
 }
 
 static void vu_main_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -406,7 +427,7 @@ int vu_main_sandbox(struct vu_main_args *a, const struct vu_sandbox_policy *poli
 
 int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md)
 {
-	struct vu_main_state st = { .md = md, .listen_fd = -1 };
+	struct vu_main_state st = { .md = md, .listen_fd = -1, .stats_fd = -1 };
 	char err[128];
 	int ret = 0;
 
@@ -460,6 +481,17 @@ int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const str
 			goto out;
 		}
 	}
+	if (args->stats_fd >= 0) {
+		st.stats_fd = args->stats_fd; /* ours now: closed at out */
+		if (fcntl(st.stats_fd, F_SETFD, FD_CLOEXEC) < 0) {
+			ret = -errno;
+			log_error(VU_MAIN_TAG, "--stats-fd %d: %s", args->stats_fd, strerror(-ret));
+			vu_main_end(&st);
+			goto out;
+		}
+		ev_io_init(&st.stats_io, vu_main_stats_cb, st.stats_fd, EV_READ);
+		ev_io_start(st.loop, &st.stats_io);
+	}
 	/* The control thread's filter, just before its loop (workers load their own). */
 	ret = vu_seccomp_load(md->seccomp_role ? md->seccomp_role : "control", md->seccomp_rules,
 			      md->seccomp_nrules, args->seccomp, err, sizeof(err));
@@ -471,6 +503,10 @@ int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const str
 	ev_run(st.loop, 0);
 	vu_main_end(&st);
 out:
+	if (st.stats_fd >= 0) {
+		ev_io_stop(st.loop, &st.stats_io);
+		closep(&st.stats_fd);
+	}
 	if (st.listen_fd >= 0) {
 		ev_io_stop(st.loop, &st.listen_io);
 		closep(&st.listen_fd);

@@ -3,9 +3,10 @@
  * What every cnh vhost-user daemon shares: the back-end program conventions
  * of vhost-user.rst (--socket-path, --fd, --print-capabilities) plus
  * --listen-fd (an inherited listening socket; systemd socket activation
- * through LISTEN_FDS/LISTEN_PID selects it by itself), --log-level, --help
- * and --version, and a runner serving one front-end at a time on a libev
- * loop until SIGTERM/SIGINT. No daemonizing.
+ * through LISTEN_FDS/LISTEN_PID selects it by itself), --stats-fd (the
+ * counters side channel, vu_stats.h), --log-level, --help and --version,
+ * and a runner serving one front-end at a time on a libev loop until
+ * SIGTERM/SIGINT. No daemonizing.
  *
  *	static const struct vu_main_opt blk_opts[] = {
  *		{ "path", "FILE", "disk image", blk_opt_path },
@@ -33,6 +34,7 @@
 #include "common/seccomp.h"
 #include "vhost-user/lib/vu.h"
 #include "vhost-user/lib/vu_sandbox.h"
+#include "vhost-user/lib/vu_stats.h"
 
 #define VU_MAIN_MAX_OPTS 32
 
@@ -62,6 +64,7 @@ struct vu_main_args {
 	int fd;                  /* --fd N (a connected socket), or -1 */
 	int listen_fd;           /* --listen-fd N (a listening socket), or -1 */
 	enum sc_mode seccomp;    /* --seccomp true|false|log (default true) */
+	int stats_fd;            /* --stats-fd N (a connected socket, vu_stats.h), or -1 */
 	enum vu_sandbox_level sandbox; /* --sandbox-level none|basic (default basic) */
 	/* Set by vu_main_sandbox: */
 	bool sandboxed;          /* the policy was applied (vu_main_run refuses to run otherwise) */
@@ -111,6 +114,8 @@ struct vu_main_dev {
 	const struct sc_rule *seccomp_rules;
 	size_t seccomp_nrules;
 	const char *seccomp_role;
+	/* The counters --stats-fd reports (NULL: none, the channel answers {}). */
+	const struct vu_stats *stats;
 };
 
 /*
@@ -121,8 +126,9 @@ struct vu_main_dev {
  * is left alone); with --fd serve that one connection. Returns 0 on
  * SIGTERM/SIGINT or when the --fd connection ends, -errno (logged) when
  * the socket cannot be set up (-EINVAL: --listen-fd is not a listening
- * stream socket, or --sandbox-level basic and vu_main_sandbox was not
- * called).
+ * stream socket, or --sandbox-level basic and vu_main_sandbox was not called). With --stats-fd the channel is served on loop (taken:
+ * made close-on-exec, closed on return; its peer closing it only stops the
+ * watcher).
  */
 int vu_main_run(const struct vu_main_args *args, struct ev_loop *loop, const struct vu_main_dev *md) __must_check;
 

@@ -206,6 +206,7 @@ int main(int argc, char **argv)
 		.seccomp_rules = net_main_seccomp,
 		.seccomp_nrules = ARRAY_SIZE(net_main_seccomp),
 		.seccomp_role = "net-control",
+		.stats = &net.stats,
 	};
 	r = vu_main_run(&a, NULL, &md);
 	net_dev_stop(&net);

@@ -373,6 +373,10 @@ int net_dev_start(struct net_dev *n)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int r;
 
+	vu_stats_init(&n->stats);
+	r = vu_stats_register(&n->stats, net_stats_names, NET_ST_N);
+	if (r < 0)
+		return r;
 	pthread_mutex_init(&n->attach_lock, NULL);
 	n->lock_ok = true;
 	net_ctrl_reset(&n->ctrl, n->p.pairs);
@@ -392,6 +396,7 @@ int net_dev_start(struct net_dev *n)
 		if (r < 0)
 			goto fail;
 		pr->io.tap_fd = n->tap.fds[i];
+		pr->io.stats = &n->stats;
 		pr->io.tap_vnet_hdr = n->tap.vnet_hdr;
 		net_io_configure(&pr->io, 0);
 	}

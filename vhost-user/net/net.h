@@ -58,6 +58,7 @@ struct net_dev {
 	struct vu_elem *ctrl_elem;
 	pthread_mutex_t attach_lock;
 	bool lock_ok;
+	struct vu_stats stats;   /* NET_ST_*, registered by net_dev_start */
 };
 
 extern const struct vu_dev_ops net_ops;

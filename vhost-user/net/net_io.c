@@ -73,9 +73,33 @@ static void net_tap_lost(struct net_io *io, int e)
 		 io->name, strerror(e));
 }
 
-static void net_tx_drop(struct net_io *io, const char *why, uint64_t len)
+const char *const net_stats_names[NET_ST_N] = {
+	[NET_ST_TX_FRAMES] = "tx_frames",   [NET_ST_TX_BYTES] = "tx_bytes",
+	[NET_ST_RX_FRAMES] = "rx_frames",   [NET_ST_RX_BYTES] = "rx_bytes",
+	[NET_ST_TX_DROPPED] = "tx_dropped", [NET_ST_RX_DROPPED] = "rx_dropped",
+};
+
+static void net_count(struct net_io *io, enum net_stat i, uint64_t v)
+{
+	if (io->stats)
+		vu_stats_add(io->stats, i, v);
+}
+
+static void net_tx_dropped(struct net_io *io)
 {
 	io->st.tx_dropped++;
+	net_count(io, NET_ST_TX_DROPPED, 1);
+}
+
+static void net_rx_dropped(struct net_io *io)
+{
+	io->st.rx_dropped++;
+	net_count(io, NET_ST_RX_DROPPED, 1);
+}
+
+static void net_tx_drop(struct net_io *io, const char *why, uint64_t len)
+{
+	net_tx_dropped(io);
 	if (ratelimit_ok(&io->rl))
 		log_warn(NET_TAG, "%s: dropped a transmitted frame of %llu bytes: %s (%u suppressed)",
 			 io->name, (unsigned long long)len, why, ratelimit_missed(&io->rl));
@@ -110,7 +134,7 @@ static void net_tx_one(struct net_io *io, struct vu_elem *e)
 		return;
 	}
 	if (io->tap_gone || io->tap_fd < 0) {
-		io->st.tx_dropped++;
+		net_tx_dropped(io);
 		return;
 	}
 	if (!io->tap_vnet_hdr) {
@@ -140,13 +164,15 @@ static void net_tx_one(struct net_io *io, struct vu_elem *e)
 
 		if (net_errno_gone(err)) {
 			net_tap_lost(io, err);
-			io->st.tx_dropped++;
+			net_tx_dropped(io);
 		} else {
 			net_tx_drop(io, strerror(err), e->out_len);
 		}
 		return;
 	}
 	io->st.tx_frames++;
+	net_count(io, NET_ST_TX_FRAMES, 1);
+	net_count(io, NET_ST_TX_BYTES, frame);
 }
 
 int net_tx_run(struct net_io *io, struct vu_virtq *vq, unsigned int budget)
@@ -182,7 +208,7 @@ static int net_rx_read(struct net_io *io)
 	if (n < 0)
 		return errno == EINTR ? -EAGAIN : -errno;
 	if ((size_t)n < io->hdr_len + NET_MIN_FRAME) {
-		io->st.rx_dropped++;
+		net_rx_dropped(io);
 		return 1; /* runt: skipped */
 	}
 	io->rx_pending = (size_t)n;
@@ -245,10 +271,12 @@ static int net_rx_deliver(struct net_io *io, struct vu_virtq *vq)
 		vu_virtq_fill(vq, io->rx_elems[i], io->rx_lens[i], (uint16_t)i);
 	vu_virtq_flush(vq, (uint16_t)nb);
 	io->st.rx_frames++;
+	net_count(io, NET_ST_RX_FRAMES, 1);
+	net_count(io, NET_ST_RX_BYTES, len - io->hdr_len);
 	io->rx_pending = 0;
 	return 0;
 drop:
-	io->st.rx_dropped++;
+	net_rx_dropped(io);
 	if (ratelimit_ok(&io->rl))
 		log_warn(NET_TAG, "%s: dropped a received frame of %zu bytes: guest buffers too small (%u suppressed)",
 			 io->name, len, ratelimit_missed(&io->rl));

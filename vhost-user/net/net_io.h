@@ -22,6 +22,7 @@
 
 #include "common/ratelimit.h"
 #include "vhost-user/lib/virtq.h"
+#include "vhost-user/lib/vu_stats.h"
 #include "vhost-user/net/net_hdr.h"
 
 #define NET_BATCH 256u
@@ -31,6 +32,18 @@
 struct net_stats {
 	uint64_t tx_frames, tx_dropped, rx_frames, rx_dropped;
 };
+
+/* The device-wide counters cnh-net reports on --stats-fd (net_stats_names), summed over pairs. */
+enum net_stat {
+	NET_ST_TX_FRAMES,
+	NET_ST_TX_BYTES,
+	NET_ST_RX_FRAMES,
+	NET_ST_RX_BYTES,
+	NET_ST_TX_DROPPED,
+	NET_ST_RX_DROPPED,
+	NET_ST_N,
+};
+extern const char *const net_stats_names[NET_ST_N];
 
 enum net_rx_status {
 	NET_RX_EMPTY,  /* the tap has nothing more */
@@ -53,6 +66,7 @@ struct net_io {
 	uint8_t *rx_buf;        /* NET_HDR_LEN + NET_FRAME_MAX */
 	size_t rx_pending;      /* bytes (header included) of a frame not yet delivered */
 	struct net_stats st;
+	struct vu_stats *stats; /* device-wide NET_ST_* (not owned), or NULL */
 	struct ratelimit rl;
 	const char *name;       /* for log lines ("pair 0") */
 };

@@ -17,7 +17,7 @@
 #define DEVICES_QUEUE_SIZE 256
 #define DEVICES_MAX_ARGS 24
 
-/* A daemon command line: argv[0], --fd 3, the type's arguments. */
+/* A daemon command line: argv[0], --fd 3, --stats-fd 4, the type's arguments. */
 struct devices_argv {
 	char *v[DEVICES_MAX_ARGS + 1];
 	unsigned int n;
@@ -59,6 +59,7 @@ static void argv_start(struct devices_argv *a, const char *prog)
 	a->n = a->nbuf = 0;
 	argv_add(a, prog);
 	argv_addu(a, "--fd", DAEMON_CHILD_FD);
+	argv_addu(a, "--stats-fd", DAEMON_STATS_FD);
 }
 
 static void devices_daemon_exit(struct daemon *d, int wstatus, void *opaque)
@@ -362,4 +363,19 @@ void vhost_user_devices_free(struct vhost_user_set *set)
 	for (unsigned int i = 0; i < set->npmem; i++)
 		vhost_user_pmem_unmap(&set->pmem[i]);
 	free(set);
+}
+
+int vhost_user_devices_query_stats(struct vhost_user_set *set, const struct virtio_dev *dev, int timeout_ms,
+				   char *buf, size_t len)
+{
+	if (!set)
+		return -ENOENT;
+	for (unsigned int i = 0; i < set->ndevs; i++) {
+		if (set->devs[i] != dev)
+			continue;
+		if (!set->ents[i].daemon)
+			return -ENOENT; /* an external back-end: no counters channel */
+		return daemon_query_stats(set->ents[i].daemon, timeout_ms, buf, len);
+	}
+	return -ENOENT;
 }

@@ -72,6 +72,14 @@ int vhost_user_devices_create(const struct vm_config *cfg, struct ev_loop *loop,
 void vhost_user_devices_free(struct vhost_user_set *set);
 
 /*
+ * The counters line ({"name": value, ...}) of the daemon serving dev (one
+ * of set->devs) within timeout_ms (daemon_query_stats). -ENOENT: dev is
+ * not in set or has an external back-end (no counters channel).
+ */
+int vhost_user_devices_query_stats(struct vhost_user_set *set, const struct virtio_dev *dev, int timeout_ms,
+				   char *buf, size_t len) __must_check;
+
+/*
  * Place the pmem windows at the top of the 64-bit PCI window [base,
  * base + size), downward in --pmem order, 2 MiB aligned, and make each
  * device's config {start, size} say so. BARs are allocated upward from

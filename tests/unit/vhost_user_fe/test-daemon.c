@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Daemon spawning/supervision and the device set built from --disk. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <limits.h>
@@ -126,9 +127,44 @@ Test(daemon, child_environment)
 	n = read(fd, buf, sizeof(buf) - 1);
 	cr_assert_gt(n, 0);
 	buf[n] = '\0';
-	cr_assert_str_eq(buf, "0,1,2,3|0000000000000000|--fd 3 --x", "daemon saw '%s'", buf);
+	cr_assert_str_eq(buf, "0,1,2,3,4|0000000000000000|--fd 3 --x", "daemon saw '%s'", buf);
 	close(fd);
 	close(leak);
+	daemon_free(d);
+}
+
+/* The counters channel: one byte asks, one line answers; a silent daemon times out. */
+Test(daemon, query_stats)
+{
+	static const char prog[] =
+		"import os\n"
+		"n = 0\n"
+		"while True:\n"
+		"    b = os.read(4, 64)\n"
+		"    if not b:\n"
+		"        break\n"
+		"    n += 1\n"
+		"    if n == 3:\n"
+		"        continue\n"
+		"    os.write(4, ('{\"queries\": %d}\\n' % n).encode())\n";
+	char *argv[] = { "python3", "-c", (char *)prog, NULL };
+	struct ev_loop *loop = ev_default_loop(0);
+	struct daemon *d;
+	char line[DAEMON_STATS_MAX], exe[PATH_MAX];
+	int fd;
+
+	if (daemon_find("python3", exe, sizeof(exe)) < 0)
+		cr_skip_test("python3 not in PATH");
+	cr_assert_eq(daemon_spawn(loop, exe, argv, "t5", NULL, NULL, &fd, &d), 0);
+	cr_assert_eq(daemon_query_stats(d, 5000, line, sizeof(line)), 0);
+	cr_assert_str_eq(line, "{\"queries\": 1}");
+	cr_assert_eq(daemon_query_stats(d, 5000, line, sizeof(line)), 0);
+	cr_assert_str_eq(line, "{\"queries\": 2}");
+	cr_assert_eq(daemon_query_stats(d, 200, line, sizeof(line)), -ETIMEDOUT);
+	cr_assert_eq(daemon_query_stats(d, 5000, line, sizeof(line)), 0);
+	cr_assert_str_eq(line, "{\"queries\": 4}");
+	cr_assert_eq(daemon_query_stats(d, 5000, line, 4), -EMSGSIZE);
+	close(fd);
 	daemon_free(d);
 }
 
@@ -239,7 +275,7 @@ Test(devices, spawn_failure_cleans_up)
 	cr_assert_not_null(f);
 	cr_assert_not_null(fgets(line, sizeof(line), f));
 	fclose(f);
-	cr_assert_str_eq(line, "--fd 3 --path /x.img --readonly --num-queues 2 --queue-size 64\n");
+	cr_assert_str_eq(line, "--fd 3 --stats-fd 4 --path /x.img --readonly --num-queues 2 --queue-size 64\n");
 	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child is left");
 	cr_assert_eq(errno, ECHILD);
 
@@ -346,26 +382,26 @@ Test(devices, daemon_argv_per_type)
 					   .mask = "255.255.255.0", .mtu = 1400, .num_queues = 4,
 					   .queue_size = 256 };
 	expect_argv("cnh-net", &cfg,
-		    "--fd 3 --tap tap0 --mac 52:54:00:ab:cd:ef --ip 10.0.0.1 --mask 255.255.255.0 --mtu 1400 --num-queues 4 --queue-size 256\n");
+		    "--fd 3 --stats-fd 4 --tap tap0 --mac 52:54:00:ab:cd:ef --ip 10.0.0.1 --mask 255.255.255.0 --mtu 1400 --num-queues 4 --queue-size 256\n");
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.has_rng = true;
-	expect_argv("cnh-rng", &cfg, "--fd 3\n");
+	expect_argv("cnh-rng", &cfg, "--fd 3 --stats-fd 4\n");
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.console = (struct console_config){ .mode = CONSOLE_FILE, .path = "/tmp/c.log" };
-	expect_argv("cnh-console", &cfg, "--fd 3 --output file=/tmp/c.log\n");
+	expect_argv("cnh-console", &cfg, "--fd 3 --stats-fd 4 --output file=/tmp/c.log\n");
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.nfs = 1;
 	cfg.fs[0] = (struct fs_config){ .id = "fs0", .tag = "myfs", .path = "/srv", .cache = "auto",
 					.sandbox = "none", .num_queues = 1, .queue_size = 1024 };
-	expect_argv("cnh-fs", &cfg, "--fd 3 --shared-dir /srv --tag myfs --cache auto --sandbox none\n");
+	expect_argv("cnh-fs", &cfg, "--fd 3 --stats-fd 4 --shared-dir /srv --tag myfs --cache auto --sandbox none\n");
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.has_vsock = true;
 	cfg.vsock = (struct vsock_config){ .id = "vsock0", .cid = 42, .socket = "/tmp/v.sock" };
-	expect_argv("cnh-vsock", &cfg, "--fd 3 --cid 42 --uds-path /tmp/v.sock\n");
+	expect_argv("cnh-vsock", &cfg, "--fd 3 --stats-fd 4 --cid 42 --uds-path /tmp/v.sock\n");
 
 	snprintf(pfile, sizeof(pfile), "%s/pmem.img", dir);
 	f = fopen(pfile, "w");
@@ -378,7 +414,7 @@ Test(devices, daemon_argv_per_type)
 	{
 		char want[PATH_MAX + 32];
 
-		snprintf(want, sizeof(want), "--fd 3 --file %s\n", pfile);
+		snprintf(want, sizeof(want), "--fd 3 --stats-fd 4 --file %s\n", pfile);
 		expect_argv("cnh-pmem", &cfg, want);
 	}
 	unsetenv("CNH_DAEMON_DIR");
