@@ -363,11 +363,20 @@ def bench_daemons(build):
         d = tempfile.mkdtemp(prefix="cnh-bench-")
         sock = os.path.join(d, "vu.sock")
         argv = [exe, "--socket-path", sock]
-        if os.path.basename(exe) == "cnh-blk":
+        name = os.path.basename(exe)
+        if name in ("cnh-blk", "cnh-pmem"):
             img = os.path.join(d, "disk.img")
             with open(img, "wb") as f:
                 f.truncate(64 << 20)
-            argv += ["--path", img]
+            argv += ["--path" if name == "cnh-blk" else "--file", img]
+        elif name == "cnh-fs":
+            os.mkdir(os.path.join(d, "share"))
+            argv += ["--shared-dir", os.path.join(d, "share"), "--tag", "bench", "--sandbox", "none"]
+        elif name == "cnh-net":
+            # A throw-away tap; cnh-net creates it and it goes away with the daemon.
+            argv += ["--tap", "cnhb%d" % (os.getpid() % 100000)]
+        elif name == "cnh-vsock":
+            argv += ["--cid", "3", "--uds-path", os.path.join(d, "vsock")]
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, start_new_session=True)
         time.sleep(1.0)
