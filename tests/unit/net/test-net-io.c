@@ -234,3 +234,39 @@ Test(net_io, rx_batch_and_runts)
 	cr_assert_eq(used_idx(), 5);
 	cr_assert_eq(io.st.rx_dropped, 1, "the runt was dropped");
 }
+
+/* The device-wide counters cnh-net reports on --stats-fd. */
+Test(net_io, device_counters)
+{
+	static struct vu_stats s;
+	uint8_t got[256];
+
+	vu_stats_init(&s);
+	cr_assert_eq(vu_stats_register(&s, net_stats_names, NET_ST_N), 0);
+	io.stats = &s;
+	fake_desc(&r, 0, BUF_GPA, 6, 0, 0); /* shorter than the header: dropped */
+	fake_avail_add(&r, 0);
+	tx_frame(1, BUF_GPA + 0x1000, 60, 0x22, NULL);
+	tx_frame(3, BUF_GPA + 0x2000, 100, 0x33, NULL);
+	cr_assert_eq(net_tx_run(&io, &vq, NET_BATCH), 3);
+	cr_assert_eq(read(sp[1], got, sizeof(got)), NET_HDR_LEN + 60);
+	cr_assert_eq(vu_stats_get(&s, NET_ST_TX_FRAMES), 2);
+	cr_assert_eq(vu_stats_get(&s, NET_ST_TX_BYTES), 160, "frames without the virtio-net header");
+	cr_assert_eq(vu_stats_get(&s, NET_ST_TX_DROPPED), 1);
+	cr_assert_eq(vu_stats_get(&s, NET_ST_RX_FRAMES), 0);
+}
+
+Test(net_io, device_counters_rx)
+{
+	static struct vu_stats s;
+
+	vu_stats_init(&s);
+	cr_assert_eq(vu_stats_register(&s, net_stats_names, NET_ST_N), 0);
+	io.stats = &s;
+	rx_buffers(4, 1024);
+	host_send(2500, 0x5a);
+	cr_assert_eq(net_rx_run(&io, &vq, NET_BATCH), NET_RX_EMPTY);
+	cr_assert_eq(vu_stats_get(&s, NET_ST_RX_FRAMES), 1);
+	cr_assert_eq(vu_stats_get(&s, NET_ST_RX_BYTES), 2500);
+	cr_assert_eq(vu_stats_get(&s, NET_ST_RX_DROPPED), 0);
+}
