@@ -137,6 +137,37 @@ try:
     code, _, err = rc("add-disk", "path=" + disk)
     t.check(code == 1 and "hotplug" in err, "hot-add answers that hotplug is not supported yet")
 
+    code, out, _ = rc("counters", json_out=True)
+    t.check(code == 0 and '"vcpu0"' in out, "vm.counters answers with per-vCPU counters")
+
+    # Cold plug: after vm.shutdown, add-* and remove-device edit the stored configuration.
+    t.check(rc("shutdown")[0] == 0 and state() == "Shutdown", "vm.shutdown again")
+    pmem = os.path.join(tmp, "pmem.img")
+    with open(pmem, "wb") as f:
+        f.truncate(2 << 20)
+    cold = [("add-vsock", "cid=5,socket=%s,id=vs0" % os.path.join(tmp, "vsock")),
+            ("add-pmem", "file=%s,id=pm0" % pmem),
+            ("add-fs", "tag=myfs,socket=%s,id=fs0" % os.path.join(tmp, "fs.sock")),
+            ("add-net", "vhost_user=on,socket=%s,id=nt0" % os.path.join(tmp, "net.sock"))]
+    for cmd, arg in cold:
+        code, _, err = rc(cmd, arg)
+        t.check(code == 0, "%s while shut down edits the config (%s)" % (cmd, err.strip()))
+    code, out, _ = rc("info", json_out=True)
+    cfg = json.loads(out).get("config", {}) if code == 0 else {}
+    t.check(cfg.get("vsock", {}).get("cid") == 5 and len(cfg.get("pmem", [])) == 1 and
+            len(cfg.get("fs", [])) == 1 and len(cfg.get("net", [])) == 1,
+            "vm.info shows the cold-plugged devices")
+    for dev in ("vs0", "pm0", "fs0", "nt0"):
+        t.check(rc("remove-device", dev)[0] == 0, "remove-device %s" % dev)
+    code, _, err = rc("remove-device", "nosuch")
+    t.check(code == 1, "remove-device of an unknown id is refused (%s)" % err.strip())
+    code, out, _ = rc("info", json_out=True)
+    cfg = json.loads(out).get("config", {}) if code == 0 else {}
+    t.check(not cfg.get("vsock") and not cfg.get("pmem") and not cfg.get("net"),
+            "vm.info after remove-device")
+    t.check(rc("delete")[0] == 0, "vm.delete")
+    t.check(state().startswith("error 1"), "vm.info after vm.delete is refused (NotCreated)")
+
     t.check(rc("shutdown-vmm")[0] == 0, "vmm.shutdown accepted")
     try:
         proc.wait(timeout=20)
