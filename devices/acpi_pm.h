@@ -6,8 +6,8 @@
  * ACPI_SLP_TYP_S5, which devices/ may not include).
  *
  * - Sleep control: a write with SLP_EN (bit 5) and SLP_TYP (bits 2-4) == S5
- *   requests PLATFORM_POWEROFF. Other sleep types are not implemented: the
- *   system "wakes" at once, setting WAK_STS so that OSPM's wait ends.
+ *   requests PLATFORM_POWEROFF. The DSDT offers only \_S5; any other sleep type
+ *   "wakes" at once, setting WAK_STS so that OSPM's wait ends.
  *   Reads return 0.
  * - Sleep status: WAK_STS (bit 7), write 1 to clear.
  * - Reset: writing ACPI_PM_RESET_VALUE requests PLATFORM_REBOOT.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* i8042 controller stub: status, a few commands, reset. See i8042.h. */
+/* A minimal i8042 controller (no keyboard attached): status, a few commands, reset. See i8042.h. */
 #include "devices/i8042.h"
 
 #include <pthread.h>

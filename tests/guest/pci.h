@@ -43,7 +43,7 @@ struct pci_fn {
 
 struct pci_bar {
 	uint64_t addr; /* as programmed */
-	uint64_t size; /* 0: not implemented */
+	uint64_t size; /* 0: the BAR is absent */
 	bool io, is64, prefetch;
 };
 
