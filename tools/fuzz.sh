@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(vhost-user virtq http api boot fuse net)
+[ ${#targets[@]} -gt 0 ] || targets=(vhost-user vhost-user-fe virtq http api boot fuse net)
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang)"; exit 1; }
 
 dir=build-fuzz
