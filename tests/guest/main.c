@@ -3,7 +3,8 @@
  * cnh test guest: main. Parses the command line
  *   cnh.tests=serial,rtc,memory,acpi,smp,pci,blk,blk-hostile,reboot
  *             scenarios, run in order (also echo, hang and triplefault,
- *             for the VMM's own tests)
+ *             for the VMM's own tests, and the device scenarios of
+ *             scenarios.c such as rng or virtio-hostile)
  *   cnh.mem=<bytes> cnh.cpus=<n> cnh.time=<unix seconds>  expectations
  *   cnh.pci=<n>  virtio functions expected on bus 0
  *   cnh.blk.seed=<n> cnh.blk.queues=<n> cnh.blk.sectors=<n> cnh.blk.ro=1
@@ -241,7 +242,7 @@ static void run_one(struct guest *g, const char *name, size_t len)
 	} else {
 		struct scenario_ctx ctx = {
 			.bi = &g->bi, .ai = g->acpi_ok ? &g->ai : NULL, .pci = &g->pci,
-			.vv = guest_vectors(g),
+			.vv = guest_vectors(g), .ram_end = g->blk.ram_end,
 		};
 		size_t i;
 

@@ -8,6 +8,7 @@ bool vconsole_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* 
 bool fs_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* fs.c */
 bool vsock_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* vsock.c */
 bool net_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* net.c */
+bool hostile_scenario(struct scenario_ctx *ctx, char *detail, size_t size); /* hostile.c */
 
 const struct scenario device_scenarios[] = {
 	{ "pmem", pmem_scenario },
@@ -16,6 +17,7 @@ const struct scenario device_scenarios[] = {
 	{ "fs", fs_scenario },
 	{ "vsock", vsock_scenario },
 	{ "net", net_scenario },
+	{ "virtio-hostile", hostile_scenario },
 	{ NULL, NULL }, /* keeps the array non-empty; skipped */
 };
 

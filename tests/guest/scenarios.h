@@ -20,6 +20,7 @@ struct scenario_ctx {
 	const struct acpi_info *ai; /* NULL when ACPI discovery failed */
 	const struct pci_info *pci;
 	struct virtio_vectors *vv; /* fresh MSI-X vectors for IRR checks */
+	uint64_t ram_end; /* end of the highest e820 RAM range below 4 GiB */
 };
 
 struct scenario {

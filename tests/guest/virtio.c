@@ -17,25 +17,6 @@
 #define VIRTIO_CAP_ISR 3
 #define VIRTIO_CAP_DEVICE 4
 
-/* struct virtio_pci_common_cfg. */
-#define VCC_DEVICE_FEATURE_SELECT 0
-#define VCC_DEVICE_FEATURE 4
-#define VCC_DRIVER_FEATURE_SELECT 8
-#define VCC_DRIVER_FEATURE 12
-#define VCC_MSIX_CONFIG 16
-#define VCC_NUM_QUEUES 18
-#define VCC_DEVICE_STATUS 20
-#define VCC_CONFIG_GENERATION 21
-#define VCC_QUEUE_SELECT 22
-#define VCC_QUEUE_SIZE 24
-#define VCC_QUEUE_MSIX_VECTOR 26
-#define VCC_QUEUE_ENABLE 28
-#define VCC_QUEUE_NOTIFY_OFF 30
-#define VCC_QUEUE_DESC 32
-#define VCC_QUEUE_DRIVER 40
-#define VCC_QUEUE_DEVICE 48
-#define VCC_LEN 56
-
 #define MSIX_OFF_CTRL 2
 #define MSIX_OFF_TABLE 4
 #define MSIX_CTRL_ENABLE 0x8000
@@ -164,8 +145,10 @@ bool virtio_pci_probe(struct virtio_pci *vp, const struct pci_fn *fn, char *err,
 		/* The first capability of each type that the driver can use wins. */
 		switch (type) {
 		case VIRTIO_CAP_COMMON:
-			if (!vp->common && len >= VCC_LEN)
+			if (!vp->common && len >= VCC_LEN) {
 				vp->common = virtio_region(vp, bar, off, len);
+				vp->common_len = vp->common ? len : 0;
+			}
 			break;
 		case VIRTIO_CAP_NOTIFY:
 			if (vp->notify_base || clen < VIRTIO_NOTIFY_CAP_LEN || len < 2)

@@ -29,6 +29,25 @@
 #define VIRTQ_DESC_F_WRITE 2
 #define VIRTQ_DESC_F_INDIRECT 4
 
+/* struct virtio_pci_common_cfg (virtio 1.2, 4.1.4.3): offsets in the common region. */
+#define VCC_DEVICE_FEATURE_SELECT 0
+#define VCC_DEVICE_FEATURE 4
+#define VCC_DRIVER_FEATURE_SELECT 8
+#define VCC_DRIVER_FEATURE 12
+#define VCC_MSIX_CONFIG 16
+#define VCC_NUM_QUEUES 18
+#define VCC_DEVICE_STATUS 20
+#define VCC_CONFIG_GENERATION 21
+#define VCC_QUEUE_SELECT 22
+#define VCC_QUEUE_SIZE 24
+#define VCC_QUEUE_MSIX_VECTOR 26
+#define VCC_QUEUE_ENABLE 28
+#define VCC_QUEUE_NOTIFY_OFF 30
+#define VCC_QUEUE_DESC 32
+#define VCC_QUEUE_DRIVER 40
+#define VCC_QUEUE_DEVICE 48
+#define VCC_LEN 56
+
 #define VIRTIO_MAX_VQ 8 /* net: 3 pairs + the control queue */
 #define VIRTQ_MAX_SIZE 64
 #define VIRTIO_NO_VECTOR 0xffff
@@ -76,7 +95,7 @@ struct virtio_pci {
 	struct pci_fn fn;
 	struct pci_bar bars[PCI_NUM_BARS];
 	uint64_t common, notify_base, isr, device; /* MMIO addresses of the regions */
-	uint32_t notify_mult, notify_len, device_len;
+	uint32_t common_len, notify_mult, notify_len, device_len; /* as the capabilities say */
 	uint8_t msix_cap;
 	uint16_t msix_entries;
 	uint64_t msix_table;

@@ -102,3 +102,18 @@ def finish():
         sys.exit(1)
     print("all checks passed")
     sys.exit(0)
+
+
+def descendants(pid, kids=None):
+    """{comm: pid} of pid's descendants (a spawn helper may sit in between)."""
+    kids = {} if kids is None else kids
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                for c in f.read().split():
+                    with open("/proc/%s/comm" % c) as g:
+                        kids[g.read().strip()] = int(c)
+                    descendants(int(c), kids)
+    except OSError:
+        pass
+    return kids

@@ -336,6 +336,13 @@ static int fe_queue_addrs(const struct vhost_user_fe *fe, const struct guest_mem
 
 	if (n == 0 || (n & (n - 1)) || n > fe->dev.queue_max_size || q->kick_fd < 0)
 		return -EINVAL;
+	/*
+	 * Virtio 1.2, 2.7 binds the driver to these alignments; refusing here
+	 * gives DEVICE_NEEDS_RESET with any back-end, while one without
+	 * REPLY_ACK that checks them itself could only drop the connection.
+	 */
+	if ((q->desc & 15) || (q->avail & 1) || (q->used & 3))
+		return -EINVAL;
 	desc = gm_ptr(gm, q->desc, 16 * n);
 	avail = gm_ptr(gm, q->avail, 6 + 2 * n);
 	used = gm_ptr(gm, q->used, 6 + 8 * n);

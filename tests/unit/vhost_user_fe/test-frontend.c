@@ -332,7 +332,15 @@ Test(frontend, bad_queues_rejected_without_messages)
 	q[0].size = 64;
 	q[0].desc = REGION_SIZE - 512; /* the table runs past the region */
 	cr_assert_eq(dev->ops->activate(dev, &gm, q, 2), -EINVAL);
+	q[0].desc = 0x1008;
+	cr_assert_eq(dev->ops->activate(dev, &gm, q, 2), -EINVAL, "descriptor table not 16-aligned");
 	q[0].desc = 0x1000;
+	q[0].avail = 0x2001;
+	cr_assert_eq(dev->ops->activate(dev, &gm, q, 2), -EINVAL, "avail ring not 2-aligned");
+	q[0].avail = 0x2000;
+	q[0].used += 2;
+	cr_assert_eq(dev->ops->activate(dev, &gm, q, 2), -EINVAL, "used ring not 4-aligned");
+	q[0].used -= 2;
 	cr_assert_eq(dev->ops->activate(dev, &gm, q, 3), -EINVAL, "more queues than offered");
 	cr_assert_not(vhost_user_fe_is_broken(fe));
 	vhost_user_fe_free(fe);
