@@ -16,9 +16,7 @@ spawns cnh-pmem for the flush queue.
 """
 import argparse
 import json
-import mmap
 import os
-import select
 import socket
 import struct
 import subprocess
@@ -28,6 +26,7 @@ import threading
 import time
 
 import cnhtest as t
+import vufront
 
 MARKER = b"cnhpmemMARK"
 PATTERN_OFF = 4096
@@ -117,81 +116,34 @@ def run_guest(a):
 
 # ---- cnh-pmem against a minimal vhost-user front-end ----
 
-GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
-SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, SET_VRING_KICK, SET_VRING_CALL = 8, 9, 10, 12, 13
-F_VERSION_1 = 1 << 32
-MEM = 1 << 20
-UVA = 0x7f0000000000
-QSIZE = 8
-DESC, AVAIL, USED, BUF = 0x0, 0x1000, 0x2000, 0x3000
+BUF = 0x3000  # request and response buffers; the queue is at 0
 
 
-class FrontEnd:
+class FrontEnd(vufront.FrontEnd):
     def __init__(self, sock):
-        self.sock = sock
-        self.fd = os.memfd_create("cnh-pmem-test-mem")
-        os.ftruncate(self.fd, MEM)
-        self.mem = mmap.mmap(self.fd, MEM)
-        self.avail_idx = 0
-        self.used_seen = 0
-
-    def send(self, req, payload=b"", fds=(), reply=False):
-        hdr = struct.pack("<III", req, 0x1, len(payload))
-        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("%di" % len(fds), *fds))] if fds else []
-        self.sock.sendmsg([hdr + payload], anc)
-        if reply:
-            h = self.sock.recv(12, socket.MSG_WAITALL)
-            _, _, size = struct.unpack("<III", h)
-            return self.sock.recv(size, socket.MSG_WAITALL)
-        return None
+        super().__init__(sock, "cnh-pmem-test-mem")
+        self.vq = vufront.Vring(self, 0, 0x0)
 
     def setup(self):
-        feats = struct.unpack("<Q", self.send(GET_FEATURES, reply=True))[0]
-        t.check(feats & F_VERSION_1, "VERSION_1 offered (features 0x%x)" % feats)
+        feats = struct.unpack("<Q", self.send(vufront.GET_FEATURES, reply=True))[0]
+        t.check(feats & vufront.F_VERSION_1, "VERSION_1 offered (features 0x%x)" % feats)
         t.check(not feats & 1, "VIRTIO_PMEM_F_SHMEM_REGION not offered")
-        self.send(SET_OWNER)
-        self.send(SET_FEATURES, struct.pack("<Q", F_VERSION_1))
-        self.send(SET_MEM_TABLE, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", 0, MEM, UVA, 0),
-                  fds=[self.fd])
-        self.send(SET_VRING_NUM, struct.pack("<II", 0, QSIZE))
-        self.send(SET_VRING_ADDR, struct.pack("<IIQQQQ", 0, 0, UVA + DESC, UVA + USED, UVA + AVAIL, 0))
-        self.send(SET_VRING_BASE, struct.pack("<II", 0, 0))
-        self.call = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-        self.kick = os.eventfd(0, os.EFD_CLOEXEC)
-        self.send(SET_VRING_CALL, struct.pack("<Q", 0), fds=[self.call])
-        self.send(SET_VRING_KICK, struct.pack("<Q", 0), fds=[self.kick])
-
-    def desc(self, i, addr, length, flags, nxt):
-        struct.pack_into("<QIHH", self.mem, DESC + 16 * i, addr, length, flags, nxt)
-
-    def submit(self, head):
-        struct.pack_into("<H", self.mem, AVAIL + 4 + 2 * (self.avail_idx % QSIZE), head)
-        self.avail_idx += 1
-        struct.pack_into("<H", self.mem, AVAIL + 2, self.avail_idx & 0xffff)
-        os.eventfd_write(self.kick, 1)
-
-    def wait_used(self, timeout=5.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            idx = struct.unpack_from("<H", self.mem, USED + 2)[0]
-            if idx != self.used_seen:
-                i = self.used_seen % QSIZE
-                self.used_seen += 1
-                return struct.unpack_from("<II", self.mem, USED + 4 + 8 * i)
-            select.select([self.call], [], [], 0.05)
-        return None
+        self.send(vufront.SET_OWNER)
+        self.send(vufront.SET_FEATURES, struct.pack("<Q", vufront.F_VERSION_1))
+        self.set_mem_table()
+        self.vq.setup()
 
     def request(self, head, rtype, with_resp=True):
         req, resp = BUF + 0x100 * head, BUF + 0x100 * head + 0x80
         struct.pack_into("<I", self.mem, req, rtype)
         struct.pack_into("<I", self.mem, resp, 0xa5a5a5a5)
         if with_resp:
-            self.desc(head, req, 4, 1, head + 1)
-            self.desc(head + 1, resp, 4, 2, 0)
+            self.vq.desc(head, req, 4, 1, head + 1)
+            self.vq.desc(head + 1, resp, 4, 2, 0)
         else:
-            self.desc(head, req, 4, 0, 0)
-        self.submit(head)
-        used = self.wait_used(timeout=5.0 if with_resp else 1.0)
+            self.vq.desc(head, req, 4, 0, 0)
+        self.vq.submit(head)
+        used = self.vq.wait_used(timeout=5.0 if with_resp else 1.0)
         return used, struct.unpack_from("<I", self.mem, resp)[0]
 
 

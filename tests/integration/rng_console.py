@@ -19,7 +19,6 @@ usage: rng_console.py CNH_OR_DAEMON GUEST_IMAGE [--mode ...] [--rng EXE] [--cons
 """
 import argparse
 import fcntl
-import mmap
 import os
 import select
 import shutil
@@ -33,6 +32,9 @@ import threading
 import time
 
 import cnhtest as t
+import vufront
+from vufront import (F_PROTOCOL, F_VERSION_1, GET_CONFIG, GET_FEATURES, GET_PROTOCOL_FEATURES,
+                     SET_BACKEND_REQ_FD, SET_FEATURES, SET_OWNER, SET_PROTOCOL_FEATURES)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("cnh", help="cnh (mode cnh) or unused")
@@ -157,73 +159,14 @@ def run_qemu_rng():
 
 # ---- cnh-console against a minimal vhost-user front-end ----
 
-GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
-SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, SET_VRING_KICK, SET_VRING_CALL = 8, 9, 10, 12, 13
-GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES, SET_VRING_ENABLE = 15, 16, 18
-SET_BACKEND_REQ_FD, GET_CONFIG = 21, 24
-F_PROTOCOL = 1 << 30
-F_VERSION_1 = 1 << 32
 PF_CONFIG, PF_BACKEND_REQ = 1 << 9, 1 << 5
 BACKEND_CONFIG_CHANGE_MSG = 2
-MEM = 1 << 20
-UVA = 0x7f0000000000
-QSIZE = 8
 BUF = 0x10000
 
 
-class Queue:
-    def __init__(self, fe, idx):
-        self.fe, self.idx = fe, idx
-        self.desc, self.avail, self.used = 0x1000 * (3 * idx), 0x1000 * (3 * idx + 1), 0x1000 * (3 * idx + 2)
-        self.avail_idx = self.used_seen = 0
-
-    def setup(self):
-        fe = self.fe
-        fe.send(SET_VRING_NUM, struct.pack("<II", self.idx, QSIZE))
-        fe.send(SET_VRING_ADDR, struct.pack("<IIQQQQ", self.idx, 0, UVA + self.desc, UVA + self.used,
-                                            UVA + self.avail, 0))
-        fe.send(SET_VRING_BASE, struct.pack("<II", self.idx, 0))
-        self.call = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-        self.kick = os.eventfd(0, os.EFD_CLOEXEC)
-        fe.send(SET_VRING_CALL, struct.pack("<Q", self.idx), fds=[self.call])
-        fe.send(SET_VRING_KICK, struct.pack("<Q", self.idx), fds=[self.kick])
-        fe.send(SET_VRING_ENABLE, struct.pack("<II", self.idx, 1))
-
-    def add(self, head, addr, length, flags):
-        struct.pack_into("<QIHH", self.fe.mem, self.desc + 16 * head, addr, length, flags, 0)
-        struct.pack_into("<H", self.fe.mem, self.avail + 4 + 2 * (self.avail_idx % QSIZE), head)
-        self.avail_idx += 1
-        struct.pack_into("<H", self.fe.mem, self.avail + 2, self.avail_idx & 0xffff)
-        os.eventfd_write(self.kick, 1)
-
-    def wait_used(self, timeout=5.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            idx = struct.unpack_from("<H", self.fe.mem, self.used + 2)[0]
-            if idx != self.used_seen:
-                i = self.used_seen % QSIZE
-                self.used_seen += 1
-                return struct.unpack_from("<II", self.fe.mem, self.used + 4 + 8 * i)
-            select.select([self.call], [], [], 0.05)
-        return None
-
-
-class FrontEnd:
+class FrontEnd(vufront.FrontEnd):
     def __init__(self, sock):
-        self.sock = sock
-        self.fd = os.memfd_create("cnh-console-test-mem")
-        os.ftruncate(self.fd, MEM)
-        self.mem = mmap.mmap(self.fd, MEM)
-
-    def send(self, req, payload=b"", fds=(), reply=False):
-        hdr = struct.pack("<III", req, 0x1, len(payload))
-        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("%di" % len(fds), *fds))] if fds else []
-        self.sock.sendmsg([hdr + payload], anc)
-        if reply:
-            h = self.sock.recv(12, socket.MSG_WAITALL)
-            _, _, size = struct.unpack("<III", h)
-            return self.sock.recv(size, socket.MSG_WAITALL) if size else b""
-        return None
+        super().__init__(sock, "cnh-console-test-mem")
 
     def get_config(self):
         p = self.send(GET_CONFIG, struct.pack("<III", 0, 12, 0) + bytes(12), reply=True)
@@ -259,14 +202,15 @@ def run_console_daemon():
     ch = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     fe.send(SET_BACKEND_REQ_FD, fds=[ch[1].fileno()])
     ch[1].close()
-    fe.send(SET_MEM_TABLE, struct.pack("<II", 1, 0) + struct.pack("<QQQQ", 0, MEM, UVA, 0), fds=[fe.fd])
-    rx, tx = Queue(fe, 0), Queue(fe, 1)
-    rx.setup()
-    tx.setup()
+    fe.set_mem_table()
+    rx, tx = vufront.Vring(fe, 0, 0x0), vufront.Vring(fe, 1, 0x3000)
+    rx.setup(enable=True)
+    tx.setup(enable=True)
 
     # Transmit: guest output appears on the pty.
     fe.mem[BUF:BUF + 12] = b"guest-says\r\n"
-    tx.add(0, BUF, 12, 0)
+    tx.desc(0, BUF, 12, 0)
+    tx.submit(0)
     u = tx.wait_used()
     t.check(u is not None and u[0] == 0 and u[1] == 0, "transmit chain completed with len 0 (%s)" % (u,))
     r, _, _ = select.select([user], [], [], 5)
@@ -275,7 +219,8 @@ def run_console_daemon():
 
     # Receive: the early input, then new input, land in posted buffers.
     for i in range(2):
-        rx.add(i, BUF + 0x1000 + 0x100 * i, 64, 2)
+        rx.desc(i, BUF + 0x1000 + 0x100 * i, 64, 2)
+        rx.submit(i)
     u = rx.wait_used()
     got = bytes(fe.mem[BUF + 0x1000:BUF + 0x1000 + u[1]]) if u else b""
     t.check(got == b"early\n", "input typed before the queue existed delivered (%r)" % got)

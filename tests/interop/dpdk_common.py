@@ -11,12 +11,14 @@ memory regions). Nothing here kills anything but the processes it started.
 import os
 import re
 import shutil
-import signal
 import subprocess
+import sys
 import threading
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peers import SKIP, kill_group, wait_for_socket  # noqa: E402,F401 (re-exported)
+
 HUGEPAGES_DIR = "/sys/kernel/mm/hugepages/hugepages-2048kB"
 HUGETLBFS = "/dev/hugepages"
 
@@ -68,20 +70,6 @@ def ensure_hugepages(n=512):
         if r.returncode != 0:
             raise Skip(f"cannot mount hugetlbfs on {HUGETLBFS}: {r.stderr.strip()}")
     return free
-
-
-def wait_for_socket(path, proc=None, timeout=10.0):
-    """True once the socket file at path exists (never connects: a
-    vhost-user back-end serves one front-end at a time); False if proc
-    exited or the timeout passed."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc is not None and proc.poll() is not None:
-            return False
-        if os.path.exists(path):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def cpu_seconds(pid):
@@ -246,16 +234,3 @@ class Testpmd:
         kill_group(self.proc)
         self.thread.join(2)
 
-
-def kill_group(p):
-    """SIGTERM then SIGKILL the session of a child we started."""
-    if p and p.poll() is None:
-        try:
-            os.killpg(p.pid, signal.SIGTERM)
-            p.wait(5)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()

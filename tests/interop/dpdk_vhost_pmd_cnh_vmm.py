@@ -24,24 +24,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dpdk_common as dc  # noqa: E402
+from peers import Checks, skip  # noqa: E402
 
 TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)\s*(.*)$")
-failures = []
+checks = Checks()
+check = checks.check
 
 
 def log(msg):
     print(f"dpdk_vhost_pmd_cnh_vmm: {msg}", flush=True)
-
-
-def check(cond, what):
-    print(f"{'ok' if cond else 'FAILED'}: {what}", flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def skip(why):
-    print(f"SKIP: {why}", flush=True)
-    return dc.SKIP
 
 
 def main():
@@ -120,11 +111,7 @@ def main():
     finally:
         if pmd:
             pmd.quit()
-    if failures:
-        print(f"{len(failures)} check(s) failed", flush=True)
-        return 1
-    print("all checks passed", flush=True)
-    return 0
+    return checks.exit_status()
 
 
 if __name__ == "__main__":

@@ -26,23 +26,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dpdk_common as dc  # noqa: E402
+from peers import Checks, skip  # noqa: E402
 
-failures = []
+checks = Checks()
+check = checks.check
 
 
 def log(msg):
     print(f"dpdk_virtio_user_cnh_net: {msg}", flush=True)
-
-
-def check(cond, what):
-    print(f"{'ok' if cond else 'FAILED'}: {what}", flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def skip(why):
-    print(f"SKIP: {why}", flush=True)
-    return dc.SKIP
 
 
 def inject_frames(tap, seconds, stop_after=None):
@@ -174,11 +165,7 @@ def main():
             pmd.quit()
         dc.kill_group(net)
         subprocess.run(["ip", "link", "del", tap], stderr=subprocess.DEVNULL, check=False)
-    if failures:
-        print(f"{len(failures)} check(s) failed", flush=True)
-        return 1
-    print("all checks passed", flush=True)
-    return 0
+    return checks.exit_status()
 
 
 if __name__ == "__main__":

@@ -12,38 +12,20 @@ marker. The host then checks the directory. Exit 77 with the reason when
 QEMU, the kernel or busybox cannot be had.
 """
 
-import argparse
 import os
-import shutil
-import signal
-import socket
 import stat
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux"))
-import guestkit  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu_linux  # noqa: E402
 
-SKIP = 77
-QEMU = "qemu-system-x86_64"
-MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
-           "virtio_pci", "fuse", "virtiofs"]
+MODULES = qemu_linux.VIRTIO_PCI_MODULES + ["fuse", "virtiofs"]
 HOST_CONTENT = "cnh-fs host says hello"
 MARKER = "CNH-FS-GUEST-MARKER-7f3a"
 BIG = 300000  # bytes: several FUSE READ/WRITE requests
 
-INIT = f"""#!/bin/sh
-export PATH=/bin
-busybox mount -t proc proc /proc
-busybox mount -t sysfs sysfs /sys
-busybox mount -t devtmpfs devtmpfs /dev
-for m in {' '.join(MODULES)}; do
-  busybox insmod /lib/modules/$m.ko || echo "CNH-FS-FAIL insmod $m"
-done
-busybox mkdir -p /mnt
+INIT = qemu_linux.init_script("CNH-FS", MODULES, f"""busybox mkdir -p /mnt
 i=0
 until busybox mount -t virtiofs myfs /mnt; do
   i=$((i+1)); if [ $i -ge 50 ]; then echo "CNH-FS-FAIL mount"; busybox poweroff -f; fi
@@ -74,136 +56,36 @@ busybox chmod 600 /mnt/renamed.txt || echo "CNH-FS-FAIL chmod"
 busybox umount /mnt || echo "CNH-FS-FAIL umount"
 echo "CNH-FS-DONE"
 busybox poweroff -f
-"""
+""")
 
 
 def log(msg):
     print(f"qemu_linux_fs: {msg}", flush=True)
 
 
-def skip(why):
-    print(f"SKIP: {why}", flush=True)
-    return SKIP
-
-
-def wait_for_socket(path, proc, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            return False
-        if os.path.exists(path):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(path)
-                return True
-            except OSError:
-                pass
-            finally:
-                s.close()
-        time.sleep(0.05)
-    return False
-
-
-def pump(stream, lines, prefix):
-    for raw in stream:
-        line = raw.decode(errors="replace").rstrip("\r\n")
-        lines.append(line)
-        print(f"  {prefix}| {line}", flush=True)
-
-
-def kill_group(p):
-    if p and p.poll() is None:
-        try:
-            os.killpg(p.pid, signal.SIGTERM)  # our own child's session only
-            p.wait(5)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("cnh_fs")
-    ap.add_argument("--cache", default=os.environ.get("CNH_TEST_CACHE", "linux-cache"))
-    ap.add_argument("--timeout", type=float, default=float(os.environ.get("CNH_TEST_TIMEOUT", "500")))
-    ap.add_argument("--fs-arg", action="append", default=[],
-                    help="extra cnh-fs option (repeatable), e.g. --fs-arg=--cache=auto")
-    args = ap.parse_args()
-
-    qemu = shutil.which(QEMU)
-    if not qemu:
-        return skip(f"{QEMU} is not installed (apt-get install qemu-system-x86)")
-    if not os.access(args.cnh_fs, os.X_OK):
-        print(f"FAIL: {args.cnh_fs} is not an executable", flush=True)
-        return 1
-    cache = os.path.abspath(args.cache)
-    os.makedirs(cache, exist_ok=True)
-    try:
-        kernel, moddir = guestkit.kernel_and_modules(cache)
-        mods = guestkit.module_files(moddir, MODULES)
-        initrd = guestkit.build_initramfs(cache, "fs", INIT, mods)
-    except guestkit.Skip as e:
-        return skip(f"cannot prepare the guest: {e}")
-    log(f"kernel {kernel}, initramfs {initrd}")
-
-    tmp = tempfile.mkdtemp(prefix="cnh-fs-interop-")
-    shared = os.path.join(tmp, "shared")
-    os.mkdir(shared)
-    sock = os.path.join(tmp, "fs.sock")
-    with open(os.path.join(shared, "host.txt"), "w") as f:
-        f.write(HOST_CONTENT)
-    fsd = qp = None
-    fs_lines, vm_lines = [], []
-    try:
+    args = qemu_linux.argument_parser(__doc__, "cnh-fs", "--fs-arg=--cache=auto").parse_args()
+    with qemu_linux.Guest("fs", log) as guest:
+        status = guest.prepare(args, INIT, MODULES)
+        if status is not None:
+            return status
+        shared = os.path.join(guest.tmp, "shared")
+        os.mkdir(shared)
+        with open(os.path.join(shared, "host.txt"), "w") as f:
+            f.write(HOST_CONTENT)
         # --sandbox none: the socket must exist before QEMU connects (the
         # sandboxed modes accept first); the sandbox has its own tests.
-        cmd = [args.cnh_fs, "--shared-dir", shared, "--tag", "myfs", "--socket-path", sock,
-               "--sandbox", "none"] + args.fs_arg
-        log("running: " + " ".join(cmd))
-        fsd = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-        threading.Thread(target=pump, args=(fsd.stdout, fs_lines, "fs"), daemon=True).start()
-        if not wait_for_socket(sock, fsd):
-            print(f"FAIL: cnh-fs did not listen on {sock}", flush=True)
+        if not guest.start_daemon([args.daemon, "--shared-dir", shared, "--tag", "myfs",
+                                   "--socket-path", guest.sock, "--sandbox", "none"] + args.daemon_arg):
             return 1
-        qcmd = [qemu, "-accel", "tcg", "-M", "q35", "-m", "256M", "-smp", "1", "-nographic", "-no-reboot",
-                "-kernel", kernel, "-initrd", initrd,
-                "-append", "console=ttyS0 panic=-1 rdinit=/init",
-                "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
-                "-numa", "node,memdev=mem",
-                "-chardev", f"socket,id=c0,path={sock}",
-                "-device", "vhost-user-fs-pci,chardev=c0,tag=myfs"]
-        log("running: " + " ".join(qcmd))
-        start = time.monotonic()
-        qp = subprocess.Popen(qcmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, start_new_session=True)
-        t = threading.Thread(target=pump, args=(qp.stdout, vm_lines, "vm"), daemon=True)
-        t.start()
-        try:
-            rc = qp.wait(timeout=args.timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            kill_group(qp)
-            rc = qp.returncode
-        t.join(5)
-        log(f"QEMU finished after {time.monotonic() - start:.1f} s"
-            + (" (timed out, killed)" if timed_out else f", exit status {rc}"))
+        _, timed_out = guest.boot(["-device", "vhost-user-fs-pci,chardev=c0,tag=myfs"], args.timeout)
 
-        problems = []
-        text = "\n".join(vm_lines)
-        if timed_out:
-            problems.append("the guest did not power off in time")
-        for l in vm_lines:
-            if "CNH-FS-FAIL" in l:
-                problems.append("guest: " + l.strip())
+        problems = guest.guest_problems(timed_out, "CNH-FS")
+        text = "\n".join(guest.vm_lines)
         for want in ("CNH-FS-MOUNTED", "CNH-FS-READ-OK", "CNH-FS-BIG-OK", "CNH-FS-LINK-OK", "CNH-FS-DONE"):
             if want not in text:
                 problems.append(f"guest did not print {want}")
-        ls = next((l for l in vm_lines if "CNH-FS-LS" in l), "")
+        ls = guest.guest_line("CNH-FS-LS")
         for name in ("host.txt", "renamed.txt", "subdir", "link", "big.bin"):
             if name not in ls.split():
                 problems.append(f"guest listing lacks {name}: '{ls.strip()}'")
@@ -240,19 +122,8 @@ def main():
         for gone in ("doomed.txt", "created.txt", "gone"):
             if os.path.lexists(host(gone)):
                 problems.append(f"host: {gone} still exists")
-        if fsd.poll() is not None:
-            problems.append(f"cnh-fs exited early with status {fsd.returncode}")
-        if problems:
-            for p in problems:
-                print(f"FAIL: {p}", flush=True)
-            return 1
-        print("PASS: Linux mounted cnh-fs (virtiofs), read, created, renamed, deleted, "
-              "linked and chmodded; the host directory matches", flush=True)
-        return 0
-    finally:
-        kill_group(qp)
-        kill_group(fsd)
-        shutil.rmtree(tmp, ignore_errors=True)
+        return guest.verdict(problems, "Linux mounted cnh-fs (virtiofs), read, created, renamed, "
+                             "deleted, linked and chmodded; the host directory matches")
 
 
 if __name__ == "__main__":

@@ -28,19 +28,16 @@ _spec.loader.exec_module(lb)
 Skip = lb.Skip
 Newc = lb.Newc
 download_and_extract = lb.download_and_extract
+verdict = lb.verdict
 
 
 def kernel_and_modules(cache):
     """Debian's cloud kernel image and its lib/modules/<version> folder."""
-    pkg = lb.resolve_kernel_package()
-    root = lb.download_and_extract(pkg, cache)
-    images = sorted(glob.glob(os.path.join(root, "boot", "vmlinuz-*")))
-    if not images:
-        raise Skip(f"{pkg} contains no boot/vmlinuz-*")
+    pkg, root, image = lb.kernel_package(cache)
     mods = sorted(glob.glob(os.path.join(root, "lib", "modules", "*")))
     if not mods:
         raise Skip(f"{pkg} contains no lib/modules")
-    return images[-1], mods[-1]
+    return image, mods[-1]
 
 
 def _decompress(path):
@@ -77,24 +74,8 @@ def module_files(modules_dir, names):
 
 def build_initramfs(cache, name, init_script, modules=()):
     """Write cache/initramfs-<name>.cpio.gz: busybox, /init, /lib/modules/*.ko."""
-    root = lb.download_and_extract(lb.BUSYBOX_PKG, cache)
-    busybox = os.path.join(root, "bin", "busybox")
-    if not os.path.isfile(busybox):
-        raise Skip(f"{lb.BUSYBOX_PKG} contains no bin/busybox")
-    with open(busybox, "rb") as f:
-        bb = f.read()
-    c = Newc()
-    for d in ("bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"):
-        c.dir(d)
-    c.chardev("dev/console", 5, 1)
-    c.file("bin/busybox", bb)
-    c.symlink("bin/sh", "busybox")
+    c = lb.busybox_archive(cache, ("bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"))
     for mod, data in modules:
         c.file(f"lib/modules/{mod}.ko", data, 0o644)
     c.file("init", init_script.encode())
-    out = os.path.join(cache, f"initramfs-{name}.cpio.gz")
-    tmp = out + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(gzip.compress(c.finish(), compresslevel=6, mtime=0))
-    os.replace(tmp, out)
-    return out
+    return lb.write_initramfs(c, os.path.join(cache, f"initramfs-{name}.cpio.gz"))

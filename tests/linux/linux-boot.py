@@ -142,18 +142,26 @@ def download_and_extract(pkg, cache):
     return dest
 
 
-def get_kernel(cache):
-    env = os.environ.get("CNH_TEST_KERNEL")
-    if env:
-        if not os.path.isfile(env):
-            raise FileNotFoundError(f"CNH_TEST_KERNEL={env} does not exist")
-        return env
+def from_env(name):
+    """The file the environment variable name gives, or None when unset."""
+    path = os.environ.get(name)
+    if path and not os.path.isfile(path):
+        raise FileNotFoundError(f"{name}={path} does not exist")
+    return path or None
+
+
+def kernel_package(cache):
+    """Debian's cloud kernel, unpacked: (package, its root, boot/vmlinuz-*)."""
     pkg = resolve_kernel_package()
     root = download_and_extract(pkg, cache)
     images = sorted(glob.glob(os.path.join(root, "boot", "vmlinuz-*")))
     if not images:
         raise Skip(f"{pkg} contains no boot/vmlinuz-*")
-    return images[-1]
+    return pkg, root, images[-1]
+
+
+def get_kernel(cache):
+    return from_env("CNH_TEST_KERNEL") or kernel_package(cache)[2]
 
 
 class Newc:
@@ -194,12 +202,10 @@ class Newc:
         return self.buf.getvalue()
 
 
-def get_initramfs(cache):
-    env = os.environ.get("CNH_TEST_INITRAMFS")
-    if env:
-        if not os.path.isfile(env):
-            raise FileNotFoundError(f"CNH_TEST_INITRAMFS={env} does not exist")
-        return env
+def busybox_archive(cache, dirs=("bin", "dev", "proc", "sys", "tmp")):
+    """A Newc archive holding dirs, /dev/console and busybox-static's
+    busybox as bin/busybox and bin/sh: add /init and finish with
+    write_initramfs()."""
     root = download_and_extract(BUSYBOX_PKG, cache)
     busybox = os.path.join(root, "bin", "busybox")
     if not os.path.isfile(busybox):
@@ -207,19 +213,31 @@ def get_initramfs(cache):
     with open(busybox, "rb") as f:
         bb = f.read()
     c = Newc()
-    for d in ("bin", "dev", "proc", "sys", "tmp"):
+    for d in dirs:
         c.dir(d)
     # The kernel opens /dev/console for init's stdio before /init runs.
     c.chardev("dev/console", 5, 1)
     c.file("bin/busybox", bb)
     c.symlink("bin/sh", "busybox")
-    c.file("init", INIT_SCRIPT.encode())
-    out = os.path.join(cache, "initramfs.cpio.gz")
+    return c
+
+
+def write_initramfs(c, out):
+    """Finish the Newc archive c and write it gzipped to out (atomically)."""
     tmp = out + ".tmp"
     with open(tmp, "wb") as f:
         f.write(gzip.compress(c.finish(), compresslevel=6, mtime=0))
     os.replace(tmp, out)
     return out
+
+
+def get_initramfs(cache):
+    env = from_env("CNH_TEST_INITRAMFS")
+    if env:
+        return env
+    c = busybox_archive(cache)
+    c.file("init", INIT_SCRIPT.encode())
+    return write_initramfs(c, os.path.join(cache, "initramfs.cpio.gz"))
 
 
 def boot(cnh, kernel, initramfs, timeout):
@@ -249,6 +267,16 @@ def boot(cnh, kernel, initramfs, timeout):
         rc = p.wait()
     t.join(5)
     return rc, timed_out, lines, time.monotonic() - start
+
+
+def verdict(problems, passed):
+    """Exit status: 1 with a FAIL line per problem, else 0 with "PASS: passed"."""
+    if problems:
+        for p in problems:
+            print(f"FAIL: {p}", flush=True)
+        return 1
+    print(f"PASS: {passed}", flush=True)
+    return 0
 
 
 def main():
@@ -308,12 +336,7 @@ def main():
         problems.append(f"the marker {MARKER} never appeared on the serial console")
     elif cpus != CPUS:
         problems.append(f"the guest saw {cpus} CPU(s), expected {CPUS}")
-    if problems:
-        for p in problems:
-            print(f"FAIL: {p}", flush=True)
-        return 1
-    print(f"PASS: Linux booted on {CPUS} vCPUs, ran /init and powered off", flush=True)
-    return 0
+    return verdict(problems, f"Linux booted on {CPUS} vCPUs, ran /init and powered off")
 
 
 if __name__ == "__main__":

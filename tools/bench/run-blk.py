@@ -17,14 +17,13 @@ import os
 import platform
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchkit as bk  # noqa: E402
+from benchkit import REPO, log, run  # noqa: E402
 
 # name, pattern, block size, queue depth (one queue)
 WORKLOADS = [
@@ -41,41 +40,11 @@ BACKEND_TITLE = {"fio": "fio io_uring (host)", "cnh-blk": "cnh-blk",
 BEGIN, END = "<!-- bench:blk:begin -->", "<!-- bench:blk:end -->"
 
 
-def log(*a):
-    print("run-blk:", *a, file=sys.stderr, flush=True)
-
-
-def run(cmd, **kw):
-    log("$", " ".join(shlex.quote(str(c)) for c in cmd))
-    return subprocess.run(cmd, **kw)
-
-
-def ensure_packages(no_install):
-    need = {"fio": "fio", "gnuplot": "gnuplot-nox", "qemu-storage-daemon": "qemu-system-common"}
-    missing = [pkg for prog, pkg in need.items() if not shutil.which(prog)]
-    if not missing:
-        return
-    if no_install or os.geteuid() != 0:
-        log("missing programs from packages:", " ".join(missing), "(install them or run as root)")
-        return
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    run(["apt-get", "update", "-qq"], env=env, check=False)
-    run(["apt-get", "install", "-y", "-qq"] + missing, env=env, check=False)
-
-
 def build(build_dir):
     """Build the harness (required) and cnh-blk (optional). Returns (bench, cnh_blk or None, why)."""
-    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
-        run(["meson", "setup", build_dir, REPO], check=True, stdout=subprocess.DEVNULL)
-    run(["ninja", "-C", build_dir, "tools/bench/cnh-bench-blk"], check=True, stdout=subprocess.DEVNULL)
-    bench = os.path.join(build_dir, "tools/bench/cnh-bench-blk")
-    r = run(["ninja", "-C", build_dir, "vhost-user/blk/cnh-blk"], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True)
-    blk = os.path.join(build_dir, "vhost-user/blk/cnh-blk")
-    if r.returncode != 0 or not os.path.exists(blk):
-        why = "cnh-blk did not build: " + (r.stdout.strip().splitlines() or ["no target"])[-1]
-        return bench, None, why
-    return bench, blk, ""
+    bench, _ = bk.build_target(build_dir, "tools/bench/cnh-bench-blk", required=True)
+    blk, why = bk.build_target(build_dir, "vhost-user/blk/cnh-blk")
+    return bench, blk, why
 
 
 def make_file(path, size):
@@ -142,39 +111,24 @@ class Qsd:
     def start(self):
         log("$", " ".join(self.cmd))
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL)
-        for _ in range(200):
-            if os.path.exists(self.sock):
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"qemu-storage-daemon exited {self.proc.returncode}")
-            time.sleep(0.05)
+        if bk.wait_for_socket(self.sock, self.proc):
+            return
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"qemu-storage-daemon exited {self.proc.returncode}")
         raise RuntimeError("qemu-storage-daemon socket did not appear")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        bk.stop(self.proc)
         self.proc = None
 
 
 def machine_info(test_dir):
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     fs = subprocess.run(["df", "--output=fstype", test_dir], stdout=subprocess.PIPE,
                         text=True).stdout.split()[-1]
     dev = subprocess.run(["df", "--output=source", test_dir], stdout=subprocess.PIPE,
                          text=True).stdout.split()[-1]
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") >> 30
-    load = open("/proc/loadavg").read().split()[:3]
-    return {"load": " ".join(load), "cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
+    return {"load": bk.loadavg(), "cpu": bk.cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(),
             "fs": fs, "device": dev, "mem_gib": mem, "test_dir": test_dir}
 
 
@@ -246,7 +200,7 @@ def write_doc(path, results, info, args, argv, missing, pngs, qsd_cmd, blk_cmd, 
     L.append(f"_Generated {date} by `{argv}`._\n")
     L.append(f"- Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB RAM, "
              f"Linux {info['kernel']}; load average before the runs {info['load']}, after "
-             f"{' '.join(open('/proc/loadavg').read().split()[:3])} (other work on the machine skews "
+             f"{bk.loadavg()} (other work on the machine skews "
              "the numbers: the harness and the back-ends share its cores)")
     L.append(f"- Test file: {args.size >> 20} MiB in {info['test_dir']} on {info['fs']} "
              f"({info['device']}), fully written with random data before the runs")
@@ -281,14 +235,7 @@ def write_doc(path, results, info, args, argv, missing, pngs, qsd_cmd, blk_cmd, 
     for p in pngs:
         L.append(f"![{p}]({p})\n")
     L.append(END)
-    section = "\n".join(L) + "\n"
-    text = open(path).read() if os.path.exists(path) else ""
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text + ("\n" if text else "") + "## Block devices\n\n" + section
-    with open(path, "w") as f:
-        f.write(text)
+    bk.write_section(path, BEGIN, END, "\n".join(L) + "\n", title="## Block devices\n\n")
 
 
 def main():
@@ -299,9 +246,9 @@ def main():
     ap.add_argument("--dir", default=os.environ.get("CNH_BENCH_DIR", "/tmp"),
                     help="where the test file goes (env CNH_BENCH_DIR, default /tmp)")
     ap.add_argument("--size", default="1G", help="test file size (default 1G)")
-    ap.add_argument("--build-dir", default=os.path.join(REPO, os.environ.get("CNH_BENCH_BUILD", "build")),
+    ap.add_argument("--build-dir", default=bk.BUILD_DIR,
                     help="meson build directory (env CNH_BENCH_BUILD, default build/)")
-    ap.add_argument("--doc", default=os.path.join(REPO, "docs", "benchmarks.md"))
+    ap.add_argument("--doc", default=bk.DOC)
     ap.add_argument("--backends", default=",".join(BACKENDS))
     ap.add_argument("--no-install", action="store_true", help="do not apt-get missing tools")
     ap.add_argument("--json-out", help="also write every result as JSON lines here")
@@ -314,7 +261,8 @@ def main():
     backends = [b for b in args.backends.split(",") if b]
     argv = "tools/bench/run-blk.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
-    ensure_packages(args.no_install)
+    bk.ensure_packages({"fio": "fio", "gnuplot": "gnuplot-nox", "qemu-storage-daemon": "qemu-system-common"},
+                       args.no_install)
     bench, blk, why = build(args.build_dir)
     missing = []
     if "cnh-blk" in backends and not blk:

@@ -19,34 +19,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchkit as bk  # noqa: E402
+from benchkit import log  # noqa: E402
+
 VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 BEGIN, END = "<!-- bench:fs:begin -->", "<!-- bench:fs:end -->"
-
-
-def log(*a):
-    print("run-fs:", *a, file=sys.stderr, flush=True)
-
-
-def build(build_dir):
-    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
-        subprocess.run(["meson", "setup", build_dir, REPO], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["ninja", "-C", build_dir, "tools/bench/cnh-bench-fs", "vhost-user/fs/cnh-fs"],
-                   check=True, stdout=subprocess.DEVNULL)
-    return (os.path.join(build_dir, "tools/bench/cnh-bench-fs"),
-            os.path.join(build_dir, "vhost-user/fs/cnh-fs"))
-
-
-def wait_path(path, proc, timeout=10.0):
-    # Only the path: connecting would use up a sandboxed daemon's one front-end.
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and proc.poll() is None:
-        if os.path.exists(path):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def one(name, daemon_cmd, sock, bench, args):
@@ -54,7 +33,8 @@ def one(name, daemon_cmd, sock, bench, args):
     d = subprocess.Popen(daemon_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     try:
-        if not wait_path(sock, d):
+        # Only the path: connecting would use up a sandboxed daemon's one front-end.
+        if not bk.wait_for_socket(sock, d):
             raise RuntimeError("%s did not create %s" % (name, sock))
         r = subprocess.run([bench, "--socket", sock, "--files", str(args.files),
                             "--read-mb", str(args.read_mb), "--label", name],
@@ -64,13 +44,7 @@ def one(name, daemon_cmd, sock, bench, args):
             raise RuntimeError("cnh-bench-fs against %s failed" % name)
         return json.loads(r.stdout.strip().splitlines()[-1])
     finally:
-        if d.poll() is None:
-            d.terminate()
-            try:
-                d.wait(10)
-            except subprocess.TimeoutExpired:
-                d.kill()
-                d.wait()
+        bk.stop(d)
 
 
 def write_doc(path, results, info, args):
@@ -100,14 +74,7 @@ def write_doc(path, results, info, args):
     L.append("Both daemons serve a queue from one thread and copy through the host page cache; this 2-core host is shared and noisy (the spread between rounds is often 2x), so only large, repeatable gaps mean something. Lookups keep an inode table in both daemons; create cost is mostly the host file system's. "
              "Not measured: DAX, multiple queues, parallel requests.")
     L.append(END)
-    section = "\n".join(L) + "\n"
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(path, "w") as f:
-        f.write(text)
+    bk.write_section(path, BEGIN, END, "\n".join(L) + "\n")
 
 
 def main():
@@ -115,12 +82,13 @@ def main():
     ap.add_argument("--files", type=int, default=5000)
     ap.add_argument("--read-mb", type=int, default=512)
     ap.add_argument("--dir", default=None, help="where the shared directory is created (default /var/tmp)")
-    ap.add_argument("--build-dir", default=os.path.join(REPO, os.environ.get("CNH_BENCH_BUILD", "build")))
+    ap.add_argument("--build-dir", default=bk.BUILD_DIR)
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
     ap.add_argument("--no-doc", action="store_true", help="print only, do not rewrite docs/benchmarks.md")
     args = ap.parse_args()
 
-    bench, cnhfs = build(args.build_dir)
+    bench, _ = bk.build_target(args.build_dir, "tools/bench/cnh-bench-fs", required=True)
+    cnhfs, _ = bk.build_target(args.build_dir, "vhost-user/fs/cnh-fs", required=True)
     tmp = tempfile.mkdtemp(prefix="cnh-bench-fs-", dir=args.dir or "/var/tmp")
     runs = {}
     try:
@@ -151,14 +119,12 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     vout = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "qemu-system-common"],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
-               platform.processor())
-    info = {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": "%d cores" % os.cpu_count(),
+    info = {"date": datetime.date.today().isoformat(), "cpu": bk.cpu_model(), "cores": "%d cores" % os.cpu_count(),
             "kernel": platform.release(), "fstype": fstype or "?",
             "virtiofsd": "qemu-system-common " + (vout or "?")}
     print(json.dumps({"results": results, "info": info}))
     if not args.no_doc:
-        write_doc(os.path.join(REPO, "docs", "benchmarks.md"), results, info, args)
+        write_doc(bk.DOC, results, info, args)
         log("wrote the fs section of docs/benchmarks.md")
     return 0
 

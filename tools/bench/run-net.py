@@ -20,14 +20,15 @@ import argparse
 import datetime
 import os
 import platform
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchkit as bk  # noqa: E402
+from benchkit import REPO, log, run  # noqa: E402
 sys.path.insert(0, os.path.join(REPO, "tests", "interop"))
 import dpdk_common as dc  # noqa: E402
 
@@ -87,42 +88,6 @@ int main(int argc, char **argv)
 	return 0;
 }
 """
-
-
-def log(*a):
-    print("run-net:", *a, file=sys.stderr, flush=True)
-
-
-def run(cmd, **kw):
-    log("$", " ".join(shlex.quote(str(c)) for c in cmd))
-    return subprocess.run(cmd, **kw)
-
-
-def ensure_packages(no_install):
-    need = {"dpdk-testpmd": "dpdk-dev", "gnuplot": "gnuplot-nox", "cc": "gcc"}
-    missing = [pkg for prog, pkg in need.items() if not shutil.which(prog)]
-    if not missing:
-        return
-    if no_install or os.geteuid() != 0:
-        log("missing programs from packages:", " ".join(missing), "(install them or run as root)")
-        return
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    run(["apt-get", "update", "-qq"], env=env, check=False)
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env, check=False)
-
-
-def build_cnh_net(build_dir):
-    """Returns (path or None, why)."""
-    if not os.path.exists(os.path.join(build_dir, "build.ninja")):
-        r = run(["meson", "setup", build_dir, REPO], stdout=subprocess.DEVNULL)
-        if r.returncode:
-            return None, "meson setup failed"
-    r = run(["ninja", "-C", build_dir, "vhost-user/net/cnh-net"], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True)
-    exe = os.path.join(build_dir, "vhost-user/net/cnh-net")
-    if r.returncode != 0 or not os.access(exe, os.X_OK):
-        return None, "cnh-net did not build: " + (r.stdout.strip().splitlines() or ["no target"])[-1]
-    return exe, ""
 
 
 def virtio_user_tx(sock, size, name):
@@ -229,20 +194,12 @@ def bench_tap_direct(sender, size, seconds):
 
 
 def machine_info():
-    cpu = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     mem = 0
     for line in open("/proc/meminfo"):
         if line.startswith("MemTotal"):
             mem = int(line.split()[1]) // (1 << 20)
-    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gib": mem, "kernel": platform.release(),
-            "load": " ".join(open("/proc/loadavg").read().split()[:3])}
+    return {"cpu": bk.cpu_model(), "cores": os.cpu_count(), "mem_gib": mem, "kernel": platform.release(),
+            "load": bk.loadavg()}
 
 
 def rates(r, size):
@@ -338,23 +295,14 @@ def write_doc(path, results, sizes, info, args, argv, missing, pngs, date, cmds)
           "both end in the kernel's tap receive path (one `write()` per frame), so the tap "
           "direct row is what cnh-net can at best approach. testpmd offers more than the "
           "back-ends accept; the rest is counted as TX-dropped on its side.", END]
-    text = "\n".join(L) + "\n"
-    doc = open(path).read() if os.path.exists(path) else "# cnh benchmarks\n"
-    if BEGIN in doc and END in doc:
-        a, rest = doc.split(BEGIN, 1)
-        _, b = rest.split(END, 1)
-        doc = a + text.rstrip("\n") + b
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    with open(path, "w") as f:
-        f.write(doc)
+    bk.write_section(path, BEGIN, END, "\n".join(L) + "\n")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--sizes", default="64,1500")
-    ap.add_argument("--build-dir", default=os.path.join(REPO, os.environ.get("CNH_BENCH_BUILD", "build")))
+    ap.add_argument("--build-dir", default=bk.BUILD_DIR)
     ap.add_argument("--no-install", action="store_true")
     ap.add_argument("--no-doc", action="store_true", help="print the results, leave docs/ alone")
     args = ap.parse_args()
@@ -363,7 +311,8 @@ def main():
     if os.geteuid() != 0:
         log("needs root (hugepages, tap devices)")
         return 1
-    ensure_packages(args.no_install)
+    bk.ensure_packages({"dpdk-testpmd": "dpdk-dev", "gnuplot": "gnuplot-nox", "cc": "gcc"},
+                       args.no_install, recommends=False)
     try:
         dc.testpmd_path()
         dc.ensure_hugepages(512)
@@ -373,7 +322,7 @@ def main():
     info = machine_info()
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     missing = []
-    cnh_net, why = build_cnh_net(args.build_dir)
+    cnh_net, why = bk.build_target(args.build_dir, "vhost-user/net/cnh-net")
     if not cnh_net:
         missing.append(why)
     tmp = tempfile.mkdtemp(prefix="cnh-bench-net-")
@@ -404,7 +353,7 @@ def main():
     if not args.no_doc:
         docs = os.path.join(REPO, "docs")
         pngs = plots(results, sizes, docs, tmp)
-        write_doc(os.path.join(docs, "benchmarks.md"), results, sizes, info, args, argv, missing,
+        write_doc(bk.DOC, results, sizes, info, args, argv, missing,
                   pngs, date, cmds)
         log("wrote docs/benchmarks.md (net section)", " ".join(pngs))
     shutil.rmtree(tmp, ignore_errors=True)
