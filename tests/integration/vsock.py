@@ -11,6 +11,14 @@ with the hybrid unix-socket scheme of Firecracker and Cloud Hypervisor:
   expects "OK <n>\\n", sends a line and expects "ECHO:" + the line in upper
   case, then EOF.
 
+PATH is named through a symlink (TMP/link -> TMP/real/vsock). While the
+guest waits for host streams, the spawned cnh-vsock is checked to live in
+its own mount namespace whose root shows only the real directory of PATH,
+bound read-write, nosuid, nodev, noexec. Afterwards cnh-vsock is started
+by hand (--socket-path, a relative --uds-path through the symlink): same
+checks, a host connection, and on SIGTERM both of its sockets are removed
+from inside the namespace.
+
 usage: vsock.py CNH GUEST_IMAGE [--conns N]
 Skips (77) while cnh has no --vsock option.
 """
@@ -42,7 +50,49 @@ t.need_kvm()
 
 CID, PORT, HOSTPORT = 3, 1234, 52
 tmp = tempfile.mkdtemp(prefix="cnh-vsock-")
-path = os.path.join(tmp, "v.sock")
+real = os.path.realpath(os.path.join(tmp, "real", "vsock"))  # what cnh-vsock keeps visible
+os.makedirs(real)
+os.symlink(real, os.path.join(tmp, "link"))
+path = os.path.join(tmp, "link", "v.sock")
+
+
+def vsock_pids(uds):
+    """Pids of the cnh-vsock processes started with --uds-path uds."""
+    pids = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if os.path.basename(argv[0]) == b"cnh-vsock" and b"--uds-path" in argv[:-1] and \
+                argv[argv.index(b"--uds-path") + 1] == uds.encode():
+            pids.append(int(d))
+    return pids
+
+
+def check_namespace(name, pid, sock):
+    """pid's root: empty but for the chain of directories down to real, bound there."""
+    root = "/proc/%d/root" % pid
+    t.check(os.readlink("/proc/%d/ns/mnt" % pid) != os.readlink("/proc/self/ns/mnt"),
+            "%s: own mount namespace" % name)
+    parts = real.strip("/").split("/")
+    for i, want in enumerate(parts):
+        at = "/" + "/".join(parts[:i])
+        seen = sorted(e for e in os.listdir(root + at) if not (i == 0 and e == "proc"))  # sanitizer builds
+        t.check(seen == [want], "%s: %s shows only %s (%s)" % (name, at, want, seen))
+    t.check(sock in os.listdir(root + real), "%s: %s visible in %s" % (name, sock, real))
+    t.check(not os.path.exists(root + "/etc"), "%s: host /etc not visible" % name)
+    opts = {}
+    with open("/proc/%d/mountinfo" % pid) as f:
+        for line in f:
+            fields = line.split()
+            opts[fields[4]] = set(fields[5].split(","))
+    t.check("ro" in opts.get("/", ()), "%s: / read-only (%s)" % (name, opts.get("/")))
+    t.check({"rw", "nosuid", "nodev", "noexec"} <= opts.get(real, set()),
+            "%s: %s bound rw,nosuid,nodev,noexec (%s)" % (name, real, opts.get(real)))
+    t.check(len(opts) == 2 or (len(opts) == 3 and "/proc" in opts), "%s: mounts %s" % (name, sorted(opts)))
+
 
 # guest -> host listener, before boot
 guest_conn = {"got": b"", "err": None}
@@ -83,6 +133,7 @@ proc = subprocess.Popen([a.cnh] + args, stdin=subprocess.DEVNULL, stdout=subproc
                         stderr=subprocess.PIPE)
 out = b""
 host_results = []
+vsock_exe = None
 
 
 def host_stream(i):
@@ -129,6 +180,12 @@ try:
             break
         out += chunk
         if not threads and b"vsock: listening on port" in out:
+            # The guest waits for the host streams: cnh-vsock is up and sandboxed.
+            pids = vsock_pids(path)
+            t.check(len(pids) == 1, "one spawned cnh-vsock (%s)" % pids)
+            if pids:
+                vsock_exe = os.readlink("/proc/%d/exe" % pids[0])
+                check_namespace("spawned cnh-vsock", pids[0], "v.sock_%d" % HOSTPORT)
             for i in range(a.conns):
                 th = threading.Thread(target=host_stream, args=(i,), daemon=True)
                 th.start()
@@ -160,6 +217,42 @@ for res in host_results:
             "host stream %d: handshake answer %r" % (res["i"], res.get("ok")))
     t.check(res.get("echo") == res.get("want"),
             "host stream %d: echo %r" % (res["i"], res.get("echo")))
-left = subprocess.run(["pgrep", "-f", "cnh-vsock.*%s" % path], capture_output=True, text=True)
-t.check(left.stdout.strip() == "", "no cnh-vsock left running")
+t.check(vsock_pids(path) == [], "no cnh-vsock left running")
+
+# Started by hand: the vhost-user socket lies outside the bound directory
+# (removed at exit through a directory fd), the uds socket inside it.
+if vsock_exe:
+    vhost = os.path.join(tmp, "vhost.sock")
+    uds = os.path.join("link", "h.sock")
+    d = subprocess.Popen([vsock_exe, "--cid", "4", "--uds-path", uds, "--socket-path", vhost], cwd=tmp,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # Up once its seccomp filter is loaded: the last step before its loop.
+        deadline, up = time.monotonic() + 20, False
+        while not up and d.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with open("/proc/%d/status" % d.pid) as f:
+                up = "Seccomp:\t2\n" in f.read()
+        t.check(up and os.path.exists(vhost), "cnh-vsock --socket-path is up and listens")
+        if up:
+            check_namespace("cnh-vsock by hand", d.pid, "h.sock")
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(os.path.join(tmp, uds))
+                connected = True
+            except OSError as e:
+                connected = e
+            s.close()
+            t.check(connected is True, "host connects to the uds socket (%s)" % connected)
+        d.send_signal(signal.SIGTERM)
+        _, derr = d.communicate(timeout=20)
+    finally:
+        if d.poll() is None:
+            d.kill()
+    print(derr.decode(errors="replace"), end="")
+    t.check(d.returncode == 0, "cnh-vsock exited 0 on SIGTERM (%s)" % d.returncode)
+    t.check(b"%s bound into the empty root" % real.encode() in derr, "the bound directory was logged")
+    t.check(not os.path.exists(os.path.join(real, "h.sock")), "the uds socket was removed at exit")
+    t.check(not os.path.exists(vhost), "the vhost-user socket was removed at exit")
+t.check(vsock_exe is not None, "the spawned cnh-vsock was found")
 t.finish()

@@ -413,12 +413,15 @@ int vu_main_sandbox(struct vu_main_args *a, const struct vu_sandbox_policy *poli
 		a->sandboxed = true;
 		return 0;
 	}
-	ret = vu_sandbox_apply(policy, &res, err, sizeof(err));
+	ret = vu_sandbox_apply(policy, a->sandbox_binds, &res, err, sizeof(err));
 	if (ret < 0) {
 		log_error(VU_MAIN_TAG, "%s", err);
 		return ret;
 	}
 	log_info(VU_MAIN_TAG, "sandbox: %s", res.applied);
+	for (unsigned int i = 0; i < res.nbound; i++)
+		log_info(VU_MAIN_TAG, "sandbox: %s bound into the empty root (read-write, nosuid, nodev, noexec)",
+			 a->sandbox_binds[i]);
 	if (res.skipped[0])
 		log_info(VU_MAIN_TAG, "sandbox: not applied: %s", res.skipped);
 	a->sandboxed = true;

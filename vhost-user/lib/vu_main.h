@@ -66,6 +66,7 @@ struct vu_main_args {
 	enum sc_mode seccomp;    /* --seccomp true|false|log (default true) */
 	int stats_fd;            /* --stats-fd N (a connected socket, vu_stats.h), or -1 */
 	enum vu_sandbox_level sandbox; /* --sandbox-level none|basic (default basic) */
+	const char *const *sandbox_binds; /* set by the daemon before vu_main_sandbox: the binds of vu_sandbox_apply */
 	/* Set by vu_main_sandbox: */
 	bool sandboxed;          /* the policy was applied (vu_main_run refuses to run otherwise) */
 	bool listening;          /* --socket-path is already bound: listen_fd is it */
@@ -91,9 +92,10 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
  * Least privilege (vu_sandbox.h), once per daemon after it opened its
  * resources and before it starts any thread: with --socket-path the socket
  * is bound first (the sandbox may hide the file system), then policy is
- * applied unless --sandbox-level none. What was applied is logged once at
- * info level, what the host did not allow (namespaces without
- * CAP_SYS_ADMIN) as a note. 0 or -errno (logged).
+ * applied unless --sandbox-level none, keeping a->sandbox_binds visible.
+ * What was applied (and each directory bound) is logged once at info
+ * level, what the host did not allow (namespaces without CAP_SYS_ADMIN) as
+ * a note. 0 or -errno (logged).
  */
 int vu_main_sandbox(struct vu_main_args *a, const struct vu_sandbox_policy *policy) __must_check;
 

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -124,21 +125,159 @@ static int vu_sandbox_rlimits(const struct vu_sandbox_policy *p, struct vu_sandb
 	return 0;
 }
 
-/* In a fresh mount namespace: an empty read-only tmpfs becomes /, the host tree is detached. */
-static int vu_sandbox_empty_root(char *err, size_t err_len)
+/*
+ * The binds, checked before anything changes: each canonical (so that the
+ * mount point inside is the directory the caller names), not "/" (that
+ * would be the host tree again), a directory, and none inside another
+ * (creating the inner mount point would write into the outer bound host
+ * directory). Returns how many, or -errno with err set.
+ */
+static int vu_sandbox_check_binds(const struct vu_sandbox_policy *p, const char *const *binds, char *err,
+				  size_t err_len)
 {
-	const char *step;
+	unsigned int n;
 
+	if (!binds)
+		return 0;
+	if (!(p->flags & VU_SANDBOX_MNT)) {
+		snprintf(err, err_len, "sandbox: directories to bind need a mount namespace");
+		return -EINVAL;
+	}
+	for (n = 0; binds[n]; n++) {
+		const char *b = binds[n];
+		char *real;
+		struct stat st;
+		bool same;
+
+		if (n == VU_SANDBOX_MAX_BINDS) {
+			snprintf(err, err_len, "sandbox: more than %u directories to bind", VU_SANDBOX_MAX_BINDS);
+			return -E2BIG;
+		}
+		if (strcmp(b, "/") == 0) {
+			snprintf(err, err_len, "sandbox: cannot bind / into the empty root (use a directory of its own,"
+				 " or --sandbox-level none)");
+			return -EINVAL;
+		}
+		real = realpath(b, NULL);
+		if (!real)
+			return vu_sandbox_fail(err, err_len, -errno, b);
+		same = strcmp(real, b) == 0;
+		free(real);
+		if (!same) {
+			snprintf(err, err_len, "sandbox: bind %s: not a canonical path (relative, or a symlink, . or .. in it)",
+				 b);
+			return -EINVAL;
+		}
+		if (stat(b, &st) < 0)
+			return vu_sandbox_fail(err, err_len, -errno, b);
+		if (!S_ISDIR(st.st_mode))
+			return vu_sandbox_fail(err, err_len, -ENOTDIR, b);
+		for (unsigned int i = 0; i < n; i++) {
+			const char *a = binds[i];
+			size_t la = strlen(a), lb = strlen(b), l = MIN(la, lb);
+
+			if (strncmp(a, b, l) == 0 && (la == lb || (la < lb ? b : a)[l] == '/')) {
+				snprintf(err, err_len, "sandbox: binds %s and %s overlap", a, b);
+				return -EINVAL;
+			}
+		}
+	}
+	return (int)n;
+}
+
+/* mkdir -p of the canonical absolute path, relative to the current directory (the new root). */
+static int vu_sandbox_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path + 1);
+	for (char *c = buf;; c++) {
+		char saved = *c;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*c = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (!saved)
+			return 0;
+		*c = saved;
+	}
+}
+
+/*
+ * Bind the directory open as fd (taken from the pre-pivot tree) at path in
+ * the new root, the current directory: its mount point and every parent
+ * are created now, while the root is still writable.
+ */
+static int vu_sandbox_bind(int fd, const char *path, char *err, size_t err_len)
+{
+	char src[32];
+	const char *step;
+	int r;
+
+	r = vu_sandbox_mkdirs(path);
+	if (r < 0) {
+		snprintf(err, err_len, "sandbox: creating the mount point %s: %s", path, strerror(-r));
+		return r;
+	}
+	/* Through the fd: the empty root's tmpfs may hide the path by now. */
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	step = "binding (is /proc mounted?)";
+	if (mount(src, path + 1, NULL, MS_BIND, NULL) < 0)
+		goto fail;
+	step = "making it nosuid, nodev, noexec";
+	if (mount(NULL, path + 1, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		goto fail;
+	return 0;
+fail:
+	r = -errno;
+	snprintf(err, err_len, "sandbox: %s %s: %s", step, path, strerror(-r));
+	return r;
+}
+
+/*
+ * In a fresh mount namespace: an empty read-only tmpfs becomes /, the host
+ * tree is detached; the nbinds binds are the only host directories left,
+ * bound at their own paths.
+ */
+static int vu_sandbox_empty_root(const char *const *binds, unsigned int nbinds, char *err, size_t err_len)
+{
+	int fds[VU_SANDBOX_MAX_BINDS];
+	unsigned int inodes = 16;
+	char opts[64];
+	const char *step;
+	int r = 0;
+
+	for (unsigned int i = 0; i < nbinds; i++)
+		fds[i] = -1;
 	step = "making mounts private";
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		goto fail;
+	/* Opened in this namespace: a bind's source must be one of its mounts. */
+	for (unsigned int i = 0; i < nbinds; i++) {
+		fds[i] = open(binds[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fds[i] < 0) {
+			r = vu_sandbox_fail(err, err_len, -errno, binds[i]);
+			goto out;
+		}
+		for (const char *c = binds[i]; *c; c++)
+			inodes += *c == '/'; /* one directory per component */
+	}
 	step = "mounting the empty root";
-	if (mount("cnh-sandbox", VU_SANDBOX_MNT_POINT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "size=16k,nr_inodes=16,mode=0755") < 0)
+	snprintf(opts, sizeof(opts), "size=16k,nr_inodes=%u,mode=0755", inodes);
+	if (mount("cnh-sandbox", VU_SANDBOX_MNT_POINT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
 		goto fail;
 	step = "entering the empty root";
 	if (chdir(VU_SANDBOX_MNT_POINT) < 0)
 		goto fail;
+	for (unsigned int i = 0; i < nbinds; i++) {
+		r = vu_sandbox_bind(fds[i], binds[i], err, err_len);
+		if (r < 0)
+			goto out;
+	}
 #if defined(__SANITIZE_ADDRESS__)
 	/* LeakSanitizer reads /proc/self/maps at exit. */
 	step = "mounting proc for the sanitizer";
@@ -155,17 +294,23 @@ static int vu_sandbox_empty_root(char *err, size_t err_len)
 	step = "chdir /";
 	if (chdir("/") < 0)
 		goto fail;
+	/* The binds are mounts of their own: they stay writable. */
 	step = "remounting the root read-only";
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
 		goto fail;
-	return 0;
+	goto out;
 fail:
-	return vu_sandbox_fail(err, err_len, -errno, step);
+	r = vu_sandbox_fail(err, err_len, -errno, step);
+out:
+	for (unsigned int i = 0; i < nbinds; i++)
+		closep(&fds[i]);
+	return r;
 }
 
-static int vu_sandbox_namespaces(const struct vu_sandbox_policy *p, struct vu_sandbox_result *res, char *err,
-				 size_t err_len)
+/* binds: nbinds directories checked by vu_sandbox_check_binds. */
+static int vu_sandbox_namespaces(const struct vu_sandbox_policy *p, const char *const *binds, int nbinds,
+				 struct vu_sandbox_result *res, char *err, size_t err_len)
 {
 	int flags = 0, r;
 
@@ -192,10 +337,13 @@ static int vu_sandbox_namespaces(const struct vu_sandbox_policy *p, struct vu_sa
 	if (flags & CLONE_NEWNET)
 		vu_sandbox_note(res->applied, sizeof(res->applied), "network namespace");
 	if (flags & CLONE_NEWNS) {
-		r = vu_sandbox_empty_root(err, err_len);
+		r = vu_sandbox_empty_root(binds, (unsigned int)nbinds, err, err_len);
 		if (r < 0)
 			return r;
-		vu_sandbox_note(res->applied, sizeof(res->applied), "mount namespace with an empty root");
+		res->nbound = (unsigned int)nbinds;
+		vu_sandbox_note(res->applied, sizeof(res->applied),
+				nbinds ? "mount namespace with an empty root and bound directories"
+				       : "mount namespace with an empty root");
 	}
 	return 0;
 }
@@ -231,11 +379,11 @@ static int vu_sandbox_drop_caps(struct vu_sandbox_result *res, char *err, size_t
 	return 0;
 }
 
-int vu_sandbox_apply(const struct vu_sandbox_policy *p, struct vu_sandbox_result *res, char *err,
-		     size_t err_len)
+int vu_sandbox_apply(const struct vu_sandbox_policy *p, const char *const *binds, struct vu_sandbox_result *res,
+		     char *err, size_t err_len)
 {
 	unsigned int threads = vu_sandbox_threads();
-	int r;
+	int nbinds, r;
 
 	memset(res, 0, sizeof(*res));
 	if (threads > 1) {
@@ -243,10 +391,13 @@ int vu_sandbox_apply(const struct vu_sandbox_policy *p, struct vu_sandbox_result
 			 threads);
 		return -EBUSY;
 	}
+	nbinds = vu_sandbox_check_binds(p, binds, err, err_len);
+	if (nbinds < 0)
+		return nbinds;
 	r = vu_sandbox_rlimits(p, res, err, err_len);
 	if (r < 0)
 		return r;
-	r = vu_sandbox_namespaces(p, res, err, err_len);
+	r = vu_sandbox_namespaces(p, binds, nbinds, res, err, err_len);
 	if (r < 0)
 		return r;
 	if (!(p->flags & VU_SANDBOX_KEEP_CAPS)) {

@@ -12,7 +12,11 @@
  *    keep working: they are resolved through the mount namespace).
  *  - VU_SANDBOX_MNT: a new mount namespace whose root is an empty read-only
  *    tmpfs (pivot_root; the host tree is detached). Sanitizer builds mount a
- *    proc there for LeakSanitizer.
+ *    proc there for LeakSanitizer. The binds passed to vu_sandbox_apply,
+ *    if any, are bound into it read-write (nosuid, nodev, noexec) at their
+ *    own paths, for a daemon that opens names in a directory at run time
+ *    (cnh-vsock's <uds-path>_<port>): files created there later, on either
+ *    side, are seen at once.
  *  - every capability dropped (bounding, ambient, inheritable, permitted,
  *    effective) unless VU_SANDBOX_KEEP_CAPS.
  *  - PR_SET_NO_NEW_PRIVS.
@@ -42,6 +46,9 @@ enum {
 	VU_SANDBOX_NPROC0 = 1u << 3,    /* RLIMIT_NPROC 0: no thread/process is created later */
 };
 
+/* At most this many directories are bound into the empty root. */
+#define VU_SANDBOX_MAX_BINDS 4
+
 struct vu_sandbox_policy {
 	unsigned int flags;
 	unsigned int nofile_headroom; /* fds beyond those open now; 0: RLIMIT_NOFILE left alone */
@@ -52,13 +59,22 @@ struct vu_sandbox_result {
 	char applied[192];
 	char skipped[192];
 	unsigned long nofile; /* RLIMIT_NOFILE set, or 0 */
+	unsigned int nbound;  /* binds now visible in the empty root (0 when it was skipped) */
 };
 
 /* "none" / "basic" -> level; -EINVAL otherwise. */
 int vu_sandbox_parse_level(const char *s, enum vu_sandbox_level *ret) __must_check;
 
-/* Apply p; 0 or -errno with a one-line message in err. */
-int vu_sandbox_apply(const struct vu_sandbox_policy *p, struct vu_sandbox_result *ret, char *err,
-		     size_t err_len) __must_check;
+/*
+ * Apply p; 0 or -errno with a one-line message in err. binds (NULL: none;
+ * else NULL-terminated, at most VU_SANDBOX_MAX_BINDS, needs VU_SANDBOX_MNT):
+ * directories visible in the empty root at the same path. Each must be
+ * canonical (what realpath(3) returns: absolute, no symlink, "." or ".."),
+ * not "/", and none inside another; otherwise -EINVAL (-E2BIG: too many)
+ * before anything changed. The caller names its files through these
+ * paths, so that they resolve the same inside.
+ */
+int vu_sandbox_apply(const struct vu_sandbox_policy *p, const char *const *binds, struct vu_sandbox_result *ret,
+		     char *err, size_t err_len) __must_check;
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cnh-vsock: the vhost-user virtio-vsock daemon (hybrid unix-socket scheme). */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
 
@@ -76,12 +78,40 @@ static const struct sc_rule vsock_main_seccomp[] = {
 	SC_ALLOW(getsockname),
 };
 
+/*
+ * The mount namespace shows only --uds-path's directory, bound at its real
+ * path: the sockets are named through that path (relative names and
+ * symlinks resolved) so that PATH and PATH_<port> mean the same inside.
+ * *ret_dir is malloc'ed.
+ */
+static int vsock_resolve_uds(const char *path, char *ret_path, size_t len, char **ret_dir)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX], *real;
+
+	if (!*base)
+		return -EISDIR;
+	/* "/x" -> "/", "a/b/x" -> "a/b", "x" -> "." (the option bounds path). */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+	real = realpath(dir, NULL);
+	if (!real)
+		return -errno;
+	if ((size_t)snprintf(ret_path, len, "%s/%s", strcmp(real, "/") ? real : "", base) >= len) {
+		free(real);
+		return -ENAMETOOLONG;
+	}
+	*ret_dir = real;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct vsock_dev v;
 	struct vsock_opts o = { .max_conns = VSOCK_DEF_MAX_CONNS };
 	struct ev_loop *loop;
 	struct vu_main_args a;
+	char uds[sizeof(v.mux.uds_path)], *uds_dir = NULL;
 	int r;
 
 	r = vu_main_parse(&vsock_main_info, &o, argc, argv, &a);
@@ -91,29 +121,37 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cnh-vsock: --cid and --uds-path are required\n");
 		return 1;
 	}
+	r = vsock_resolve_uds(o.uds_path, uds, sizeof(uds), &uds_dir);
+	if (r < 0) {
+		log_error("vsock", "--uds-path %s: %s", o.uds_path,
+			  r == -ENAMETOOLONG ? "its real path is too long for a unix socket" : strerror(-r));
+		return 1;
+	}
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (!loop) {
 		log_error("vsock", "cannot create the event loop");
-		return 1;
+		goto fail_dir;
 	}
-	r = vsock_mux_init(&v.mux, loop, o.cid, o.uds_path, o.max_conns, VSOCK_QUEUE_SIZE);
+	r = vsock_mux_init(&v.mux, loop, o.cid, uds, o.max_conns, VSOCK_QUEUE_SIZE);
 	if (r < 0) {
-		log_error("vsock", "cannot listen on %s: %s", o.uds_path, strerror(-r));
-		return 1;
+		log_error("vsock", "cannot listen on %s: %s", uds, strerror(-r));
+		goto fail_dir;
 	}
 	log_info("vsock", "guest cid %llu, host socket %s, at most %u streams", (unsigned long long)o.cid,
-		 o.uds_path, o.max_conns);
+		 uds, o.max_conns);
 
 	/*
-	 * No mount namespace: guest-initiated streams connect to
-	 * <uds-path>_<port> at run time. A network namespace does not matter
-	 * to AF_UNIX path sockets. Headroom: one fd per stream.
+	 * Guest-initiated streams connect to <uds-path>_<port> at run time:
+	 * that directory alone stays visible in the empty root, read-write so
+	 * that the socket is removed at exit. A network namespace does not
+	 * matter to AF_UNIX path sockets. Headroom: one fd per stream.
 	 */
-	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ VU_SANDBOX_NET | VU_SANDBOX_NPROC0,
+	a.sandbox_binds = (const char *const[]){ uds_dir, NULL };
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ VU_SANDBOX_MNT | VU_SANDBOX_NET | VU_SANDBOX_NPROC0,
 							    128 + o.max_conns });
 	if (r < 0) {
 		vsock_mux_fini(&v.mux);
-		return 1;
+		goto fail_dir;
 	}
 
 	struct vu_main_dev md = {
@@ -129,5 +167,9 @@ int main(int argc, char **argv)
 	};
 	r = vu_main_run(&a, loop, &md);
 	vsock_mux_fini(&v.mux);
+	free(uds_dir);
 	return r < 0 ? 1 : 0;
+fail_dir:
+	free(uds_dir);
+	return 1;
 }
