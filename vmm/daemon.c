@@ -15,8 +15,11 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "vmm/spawner.h"
 
 #define DAEMON_TAG "daemon"
+/* How long a spawner's grandchild waits to be adopted by cnh: 100 us polls, 5 s. */
+#define DAEMON_ADOPT_POLLS 50000
 
 struct daemon {
 	ev_child child;
@@ -118,12 +121,11 @@ static void daemon_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		d->on_exit(d, w->rstatus, d->opaque);
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static __attribute__((noreturn)) void daemon_child(int fd, int stats_fd, pid_t parent, const char *exe,
-						   char *const argv[])
+void daemon_child_exec(int fd, int stats_fd, pid_t parent, pid_t via, const char *exe,
+		       char *const argv[])
 {
+	int hi_fd, hi_stats, polls = 0;
 	sigset_t all;
-	int hi_fd, hi_stats;
 
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -131,6 +133,17 @@ static __attribute__((noreturn)) void daemon_child(int fd, int stats_fd, pid_t p
 		if (s != SIGKILL && s != SIGSTOP)
 			signal(s, SIG_DFL);
 	}
+	/*
+	 * From the spawner, the parent is first the intermediate process (via),
+	 * which exits at once: PDEATHSIG set before the move to cnh would fire
+	 * then. Any parent other than via and cnh means that cnh died: give up.
+	 */
+	while (via > 0 && getppid() == via) {
+		if (++polls == DAEMON_ADOPT_POLLS)
+			_exit(127);
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 }, NULL);
+	}
+	/* The check after the prctl catches a cnh that died just before it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
 	setpgid(0, 0);
@@ -151,12 +164,34 @@ static __attribute__((noreturn)) void daemon_child(int fd, int stats_fd, pid_t p
 	_exit(127);
 }
 
-int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], const char *name,
+/* Without a spawner: fork and exec here. The daemon's pid or -errno. */
+static pid_t daemon_fork(const char *prog, char *const argv[], int fd, int stats_fd)
+{
+	char exe[PATH_MAX];
+	pid_t parent = getpid(), pid;
+	int r;
+
+	if (strchr(prog, '/')) {
+		snprintf(exe, sizeof(exe), "%s", prog);
+	} else {
+		r = daemon_find(prog, exe, sizeof(exe));
+		if (r < 0)
+			return r;
+	}
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		daemon_child_exec(fd, stats_fd, parent, 0, exe, argv);
+	return pid;
+}
+
+int daemon_spawn(struct ev_loop *loop, const char *prog, char *const argv[], const char *name,
 		 daemon_exit_fn on_exit, void *opaque, int *ret_fd, struct daemon **ret)
 {
 	struct daemon *d;
 	const char *base;
-	pid_t parent = getpid();
+	pid_t pid;
 	int sv[2], st[2], r;
 
 	d = calloc(1, sizeof(*d));
@@ -179,26 +214,33 @@ int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], cons
 	d->on_exit = on_exit;
 	d->opaque = opaque;
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	base = strrchr(exe, '/');
-	snprintf(d->prog, sizeof(d->prog), "%s", base ? base + 1 : exe);
+	base = strrchr(prog, '/');
+	snprintf(d->prog, sizeof(d->prog), "%s", base ? base + 1 : prog);
 
-	d->pid = fork();
-	if (d->pid < 0) {
-		r = -errno;
+	/* Never both ways: once started, the spawner is the only way (see vmm/spawner.h). */
+	if (spawner_active()) {
+		r = spawner_spawn(prog, argv, sv[1], st[1], &pid);
+		if (r == 0)
+			r = pid;
+	} else {
+		r = daemon_fork(prog, argv, sv[1], st[1]);
+	}
+	close(sv[1]);
+	close(st[1]);
+	if (r < 0) {
 		close(sv[0]);
-		close(sv[1]);
 		close(st[0]);
-		close(st[1]);
 		free(d);
 		return r;
 	}
-	if (d->pid == 0)
-		daemon_child(sv[1], st[1], parent, exe, argv);
-	close(sv[1]);
-	close(st[1]);
+	d->pid = r;
+	/*
+	 * Before the loop runs again: a daemon that already died is a zombie
+	 * whose SIGCHLD libev handles in the loop, and finds this watcher then.
+	 */
 	ev_child_init(&d->child, daemon_child_cb, d->pid, 0);
 	ev_child_start(loop, &d->child);
-	log_debug(DAEMON_TAG, "%s: started %s (pid %d)", d->name, exe, (int)d->pid);
+	log_debug(DAEMON_TAG, "%s: started %s (pid %d)", d->name, prog, (int)d->pid);
 	*ret_fd = sv[0];
 	*ret = d;
 	return 0;

@@ -9,6 +9,10 @@
  * daemon_free() terminates (SIGTERM, then SIGKILL after a grace period) and
  * reaps, so no process outlives cnh. A daemon also gets PR_SET_PDEATHSIG
  * SIGKILL, so it dies with cnh even if cnh itself is killed.
+ *
+ * Once vmm/spawner.h's spawn helper is started (cnh does at start-up),
+ * daemons come from it, so that the main loop needs neither fork nor
+ * execve; they are still cnh's children and everything above holds.
  */
 #ifndef CNH_VMM_DAEMON_H
 #define CNH_VMM_DAEMON_H
@@ -42,14 +46,26 @@ typedef void (*daemon_exit_fn)(struct daemon *d, int wstatus, void *opaque);
 int daemon_find(const char *prog, char *buf, size_t len) __must_check;
 
 /*
- * Start exe with argv (argv[0] included, NULL-terminated; refer to the
- * socket as DAEMON_CHILD_FD). loop must be libev's default loop (child
- * watchers live there). name is used in logs ("disk0"). *ret_fd gets cnh's
- * end of the socketpair (owned by the caller, O_CLOEXEC). The daemon runs in
- * its own process group with an empty signal mask and default dispositions.
+ * Start the daemon prog with argv (argv[0] included, NULL-terminated; refer
+ * to the socket as DAEMON_CHILD_FD). prog is a cnh daemon's name
+ * ("cnh-blk"), found with daemon_find(); through the spawn helper nothing
+ * else is accepted (-EPERM), without it (unit tests) a path is used as is.
+ * loop must be libev's default loop (child watchers live there). name is
+ * used in logs ("disk0"). *ret_fd gets cnh's end of the socketpair (owned by
+ * the caller, O_CLOEXEC). The daemon runs in its own process group with an
+ * empty signal mask and default dispositions. Main loop only.
  */
-int daemon_spawn(struct ev_loop *loop, const char *exe, char *const argv[], const char *name,
+int daemon_spawn(struct ev_loop *loop, const char *prog, char *const argv[], const char *name,
 		 daemon_exit_fn on_exit, void *opaque, int *ret_fd, struct daemon **ret) __must_check;
+
+/*
+ * For vmm/spawner.c: the child's side of a spawn, between fork and exec
+ * (async-signal-safe calls only). parent is cnh's pid. via: the spawner's
+ * intermediate process, whose exit hands the caller over to cnh (waited
+ * for, bounded); 0 when cnh forked the caller itself.
+ */
+__attribute__((noreturn)) void daemon_child_exec(int fd, int stats_fd, pid_t parent, pid_t via,
+						 const char *exe, char *const argv[]);
 
 /* Send SIGTERM if it still runs (start of the grace period); no wait. */
 void daemon_stop(struct daemon *d);

@@ -10,6 +10,7 @@
 #include "vmm/config.h"
 #include "vmm/event.h"
 #include "vmm/seccomp.h"
+#include "vmm/spawner.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
 	struct ev_loop *loop;
 	struct vmm vmm;
 	char err[512] = "";
-	int code = 1;
+	int code = 1, r;
 
 	trace_start();
 	log_set_ident("cnh");
@@ -42,9 +43,21 @@ int main(int argc, char **argv)
 	}
 	log_set_level(cfg.log_level);
 	trace_init(cfg.trace_boot, STDERR_FILENO);
+	/*
+	 * The spawn helper, before any thread, filter or device fd exists: every
+	 * daemon comes from it, unfiltered, so the main loop's filter needs
+	 * neither fork nor execve (vmm/spawner.h).
+	 */
+	r = spawner_start();
+	if (r < 0) {
+		fprintf(stderr, "cnh: cannot start the spawn helper: %s\n", strerror(-r));
+		config_fini(&cfg);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (cfg.event_monitor && event_monitor_open(cfg.event_monitor, &events, err, sizeof(err)) < 0) {
 		fprintf(stderr, "cnh: %s\n", err);
+		spawner_stop();
 		config_fini(&cfg);
 		return 2;
 	}
@@ -54,6 +67,7 @@ int main(int argc, char **argv)
 	loop = ev_default_loop(EVFLAG_SIGNALFD);
 	if (!loop) {
 		fprintf(stderr, "cnh: cannot create the event loop\n");
+		spawner_stop();
 		event_monitor_free(events);
 		config_fini(&cfg);
 		return 1;
@@ -80,7 +94,8 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * The main loop's filter, just before its loop: the API thread and the
-	 * command-line boot's vCPUs and daemons already run under their own.
+	 * command-line boot's vCPUs already run under their own; daemons, now
+	 * and later, come from the spawn helper and never inherit it.
 	 */
 	if (vmm_seccomp_load(VMM_SECCOMP_MAIN, cfg.seccomp_main, err, sizeof(err)) < 0) {
 		fprintf(stderr, "cnh: %s\n", err);
@@ -92,6 +107,8 @@ out:
 	api_server_free(server);
 	vmm_fini(&vmm);
 	vm_control_fini(&ctl);
+	/* After the daemons are gone: it exits when its socket closes. */
+	spawner_stop();
 	event_monitor_emit(events, "vmm", "shutdown", json_pack("{s:i}", "exit_code", code));
 	event_monitor_free(events);
 	config_fini(&cfg);
