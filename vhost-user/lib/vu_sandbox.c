@@ -279,10 +279,14 @@ static int vu_sandbox_empty_root(const char *const *binds, unsigned int nbinds, 
 			goto out;
 	}
 #if defined(__SANITIZE_ADDRESS__)
-	/* LeakSanitizer reads /proc/self/maps at exit. */
-	step = "mounting proc for the sanitizer";
-	if (mkdir("proc", 0555) < 0 ||
-	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	/*
+	 * LeakSanitizer reads /proc/self/maps at exit. The host's proc, bound
+	 * with its submounts: a user namespace may not mount a proc of its own
+	 * (the pid namespace belongs to the host's), nor bind it without them.
+	 */
+	step = "binding proc for the sanitizer";
+	if (mkdir("proc", 0555) < 0 || mount("/proc", "proc", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount(NULL, "proc", NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		goto fail;
 #endif
 	step = "pivot_root";
@@ -308,11 +312,114 @@ out:
 	return r;
 }
 
+/* Whether capability cap is in this process's effective set. */
+static bool vu_sandbox_has_cap(unsigned int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+static int vu_sandbox_write_file(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
+/*
+ * Just after unshare(CLONE_NEWUSER): map uid and gid (our effective ids,
+ * read before it: unmapped they read as the overflow id) to themselves and
+ * nothing else, so that file ownership and access checks stay what they
+ * were (the kernel checks the same host ids), and other ids show as the
+ * overflow id. setgroups is denied first: the kernel requires it before an
+ * unprivileged gid_map (dropping a supplementary group would otherwise
+ * escape a permission that denies that group).
+ */
+static int vu_sandbox_map_ids(uid_t uid, gid_t gid, struct vu_sandbox_result *res, char *err, size_t err_len)
+{
+	char map[48];
+	int r;
+
+	r = vu_sandbox_write_file("/proc/self/setgroups", "deny");
+	if (r < 0 && r != -ENOENT) /* ENOENT: before Linux 3.19, nothing to deny */
+		return vu_sandbox_fail(err, err_len, r, "denying setgroups in the user namespace");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned int)gid, (unsigned int)gid);
+	r = vu_sandbox_write_file("/proc/self/gid_map", map);
+	if (r < 0)
+		return vu_sandbox_fail(err, err_len, r, "writing the user namespace's gid_map");
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned int)uid, (unsigned int)uid);
+	r = vu_sandbox_write_file("/proc/self/uid_map", map);
+	if (r < 0)
+		return vu_sandbox_fail(err, err_len, r, "writing the user namespace's uid_map");
+	snprintf(map, sizeof(map), "user namespace (uid %u mapped)", (unsigned int)uid);
+	vu_sandbox_note(res->applied, sizeof(res->applied), map);
+	return 0;
+}
+
+/* Errors meaning "the kernel or the policy around us refuses this namespace": skipped, not fatal. */
+static bool vu_sandbox_ns_refused(int r)
+{
+	return r == -EPERM || r == -EACCES || r == -EINVAL || r == -ENOSYS || r == -ENOSPC || r == -EUSERS;
+}
+
+/*
+ * Whether to create a user namespace first: only without CAP_SYS_ADMIN
+ * (an ordinary user; systemd's User=/DynamicUser=), where it is what makes
+ * the mount and network namespaces possible at all, and never with
+ * VU_SANDBOX_KEEP_CAPS: capabilities held in a new user namespace are
+ * worthless on the host, and cnh-fs keeps them to switch credentials.
+ *
+ * Not with CAP_SYS_ADMIN (root): the identity map could only map uid 0 to
+ * itself, so the process keeps the same host ids and, with every capability
+ * dropped next, the same (DAC-only) access either way; only the namespace
+ * owning the dropped capabilities would change, and those are gone. A map
+ * to another host uid would make files owned by arbitrary uids (blk and
+ * pmem images, vsock's directory) unreachable for no gain.
+ *
+ * Two cases where writing the maps would fail once the namespace exists
+ * (too late to go back) are not tried; ret_why says which: euid 0 without
+ * CAP_SETFCAP (a container without CAP_SYS_ADMIN) may not map uid 0 (Linux
+ * 5.12 on), and a process that is not dumpable (it changed its ids without
+ * exec, or runs a binary with file capabilities) sees its /proc/self files
+ * owned by root.
+ */
+static bool vu_sandbox_want_userns(const struct vu_sandbox_policy *p, const char **ret_why)
+{
+	*ret_why = NULL;
+	if ((p->flags & VU_SANDBOX_KEEP_CAPS) || vu_sandbox_has_cap(CAP_SYS_ADMIN))
+		return false;
+	if (geteuid() == 0 && !vu_sandbox_has_cap(CAP_SETFCAP))
+		*ret_why = "mapping uid 0 needs CAP_SETFCAP";
+	else if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+		*ret_why = "the process is not dumpable";
+	return !*ret_why;
+}
+
 /* binds: nbinds directories checked by vu_sandbox_check_binds. */
 static int vu_sandbox_namespaces(const struct vu_sandbox_policy *p, const char *const *binds, int nbinds,
 				 struct vu_sandbox_result *res, char *err, size_t err_len)
 {
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
 	int flags = 0, r;
+	const char *nouserns;
+	char why[96];
+	bool userns;
 
 	if (p->flags & VU_SANDBOX_MNT)
 		flags |= CLONE_NEWNS;
@@ -326,12 +433,37 @@ static int vu_sandbox_namespaces(const struct vu_sandbox_policy *p, const char *
 		if (!flags)
 			return 0;
 	}
+	/*
+	 * The user namespace alone first, then the others inside it: a kernel
+	 * that lets us create one but not use it (AppArmor's
+	 * restrict_unprivileged_userns leaves it without capabilities) refuses
+	 * the second unshare, a skip like any other; the identity map and the
+	 * capabilities dropped next leave the daemon as it was.
+	 */
+	userns = vu_sandbox_want_userns(p, &nouserns);
+	if (userns && unshare(CLONE_NEWUSER) < 0) {
+		r = -errno;
+		if (!vu_sandbox_ns_refused(r))
+			return vu_sandbox_fail(err, err_len, r, "unshare(CLONE_NEWUSER)");
+		nouserns = strerror(-r);
+	}
+	if (nouserns) {
+		snprintf(why, sizeof(why), "namespaces (needs CAP_SYS_ADMIN, or a user namespace: %s)", nouserns);
+		vu_sandbox_note(res->skipped, sizeof(res->skipped), why);
+		return 0;
+	}
+	if (userns) {
+		r = vu_sandbox_map_ids(uid, gid, res, err, err_len);
+		if (r < 0)
+			return r;
+	}
 	if (unshare(flags) < 0) {
 		r = -errno;
-		if (r != -EPERM && r != -EINVAL && r != -ENOSYS && r != -ENOSPC && r != -EUSERS)
+		if (!vu_sandbox_ns_refused(r))
 			return vu_sandbox_fail(err, err_len, r, "unshare");
 		vu_sandbox_note(res->skipped, sizeof(res->skipped),
-				r == -EPERM ? "namespaces (needs CAP_SYS_ADMIN)" : "namespaces (not supported)");
+				userns ? "namespaces (refused inside the user namespace)"
+				: r == -EPERM ? "namespaces (needs CAP_SYS_ADMIN)" : "namespaces (not supported)");
 		return 0;
 	}
 	if (flags & CLONE_NEWNET)

@@ -21,10 +21,16 @@
  *    effective) unless VU_SANDBOX_KEEP_CAPS.
  *  - PR_SET_NO_NEW_PRIVS.
  *
- * Namespaces need CAP_SYS_ADMIN: without it (or without kernel support)
- * they are skipped and reported in ret->skipped; every other failure is an
- * error. The process must be single-threaded (-EBUSY otherwise): namespaces
- * and capabilities are per thread.
+ * Namespaces need CAP_SYS_ADMIN. Without it (an ordinary user), and
+ * unless VU_SANDBOX_KEEP_CAPS, a new user namespace comes first, in which
+ * only the effective uid and gid are mapped, to themselves (setgroups
+ * denied): the same mount and network steps then run inside it, and the
+ * capabilities it gave are dropped with the rest. Root keeps the host's
+ * user namespace (vu_sandbox_want_userns says why). When the kernel or a
+ * policy refuses them, the namespaces are skipped and reported in
+ * ret->skipped; every other failure is an error. The process must be
+ * single-threaded (-EBUSY otherwise): namespaces and capabilities are per
+ * thread, and a user namespace cannot be entered by a threaded process.
  */
 #ifndef CNH_VHOST_USER_LIB_VU_SANDBOX_H
 #define CNH_VHOST_USER_LIB_VU_SANDBOX_H
@@ -42,7 +48,7 @@ enum vu_sandbox_level {
 enum {
 	VU_SANDBOX_MNT = 1u << 0,       /* empty root in a new mount namespace */
 	VU_SANDBOX_NET = 1u << 1,       /* new network namespace */
-	VU_SANDBOX_KEEP_CAPS = 1u << 2, /* leave capabilities alone (the daemon drops its own) */
+	VU_SANDBOX_KEEP_CAPS = 1u << 2, /* leave capabilities alone (the daemon drops its own); no user namespace */
 	VU_SANDBOX_NPROC0 = 1u << 3,    /* RLIMIT_NPROC 0: no thread/process is created later */
 };
 
