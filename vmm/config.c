@@ -29,6 +29,7 @@ enum {
 	OPT_RNG,
 	OPT_CONSOLE,
 	OPT_SECCOMP,
+	OPT_SANDBOX_LEVEL,
 };
 
 static const struct option config_long_options[] = {
@@ -51,6 +52,7 @@ static const struct option config_long_options[] = {
 	{ "rng", optional_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "sandbox-level", required_argument, NULL, OPT_SANDBOX_LEVEL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -112,14 +114,40 @@ const char *config_usage(void)
 	       "                           write JSON events (booted, shutdown, device added, ...)\n"
 	       "  --seccomp true|false|log|strict\n"
 	       "                           per-thread seccomp filters (default true: a forbidden syscall\n"
-	       "                           in the main loop, a vCPU or the API thread kills cnh; strict:\n"
-	       "                           the same as true; log: allow and log to the kernel audit log;\n"
-	       "                           false: none)\n"
+	       "                           in a vCPU or the API thread kills cnh, the main loop's is only\n"
+	       "                           logged; strict: the main loop's kills too; log: allow and log\n"
+	       "                           to the kernel audit log; false: none)\n"
+	       "  --sandbox-level basic|none\n"
+	       "                           the sandbox of the daemons cnh starts (default basic: own\n"
+	       "                           namespaces, no capabilities, rlimits; none: run as cnh);\n"
+	       "                           they also get cnh's --seccomp (strict: true)\n"
 	       "  -h, --help               this text\n"
 	       "  -V, --version            version\n"
 	       "\n"
 	       "The VM powers off with exit status 0; a guest crash (triple fault, emulation\n"
 	       "failure) prints the vCPU registers and exits with status 1.\n";
+}
+
+/* The daemons' own spelling (vu_main's --sandbox-level), indexed by level. */
+static const char *const config_sandbox_levels[] = {
+	[CONFIG_SANDBOX_BASIC] = "basic",
+	[CONFIG_SANDBOX_NONE] = "none",
+};
+
+const char *config_sandbox_level_name(enum config_sandbox_level level)
+{
+	return (size_t)level < ARRAY_SIZE(config_sandbox_levels) ? config_sandbox_levels[level] : "?";
+}
+
+static int config_sandbox_level_parse(const char *s, enum config_sandbox_level *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(config_sandbox_levels); i++) {
+		if (!strcmp(s, config_sandbox_levels[i])) {
+			*ret = (enum config_sandbox_level)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static int config_cpus(const char *s, struct vm_config *cfg, char *err, size_t errlen)
@@ -349,7 +377,7 @@ int config_parse(int argc, char **argv, struct vm_config *ret, enum config_resul
 		.mem_size = CONFIG_DEFAULT_MEMORY,
 		.log_level = LOG_LVL_INFO,
 		.seccomp = SC_MODE_ENFORCE,
-		.seccomp_main = SC_MODE_ENFORCE,
+		.seccomp_main = SC_MODE_LOG,
 	};
 	enum config_result action = CONFIG_RUN;
 	int r;
@@ -465,15 +493,22 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 			cfg->event_monitor = optarg;
 			break;
 		case OPT_SECCOMP:
-			/* strict: what true meant before the main loop enforced too; old command lines work. */
-			if (strcmp(optarg, "strict") == 0) {
-				cfg->seccomp = SC_MODE_ENFORCE;
-			} else if (seccomp_parse_mode(optarg, &cfg->seccomp) < 0) {
+			if (!strcmp(optarg, "strict")) {
+				cfg->seccomp = cfg->seccomp_main = SC_MODE_ENFORCE;
+				break;
+			}
+			if (seccomp_parse_mode(optarg, &cfg->seccomp) < 0) {
 				snprintf(err, errlen, "--seccomp: expected true, false or log, not '%s'", optarg);
 				return -EINVAL;
 			}
-			/* Daemons come from the spawn helper and do not inherit the main loop's filter. */
-			cfg->seccomp_main = cfg->seccomp;
+			/* The main loop enforces only with strict: spawned daemons inherit its filter. */
+			cfg->seccomp_main = cfg->seccomp == SC_MODE_OFF ? SC_MODE_OFF : SC_MODE_LOG;
+			break;
+		case OPT_SANDBOX_LEVEL:
+			if (config_sandbox_level_parse(optarg, &cfg->sandbox_level) < 0) {
+				snprintf(err, errlen, "--sandbox-level: expected basic or none, not '%s'", optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_TRACE_BOOT:
 			cfg->trace_boot = true;

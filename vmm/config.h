@@ -25,6 +25,12 @@
 #define CONFIG_DISK_MAX_QUEUE_SIZE 1024
 #define CONFIG_MAX_ID 31
 
+/* --sandbox-level: forwarded to every daemon cnh spawns (vu_main's option of that name). */
+enum config_sandbox_level {
+	CONFIG_SANDBOX_BASIC = 0, /* namespaces, no capabilities, rlimits; zeroed configs get it */
+	CONFIG_SANDBOX_NONE,
+};
+
 /* One --disk: a file served by a spawned cnh-blk, or an external back-end. */
 struct disk_config {
 	char id[CONFIG_MAX_ID + 1]; /* "disk0" unless id= */
@@ -134,7 +140,8 @@ struct vm_config {
 	const char *event_monitor;     /* --event-monitor spec (path=...|fd=N), NULL: none */
 	bool has_api;                  /* --api-socket given */
 	enum sc_mode seccomp;          /* --seccomp: vCPU and API threads (default enforce) */
-	enum sc_mode seccomp_main;     /* the main loop's: the same as seccomp (strict: true) */
+	enum sc_mode seccomp_main;     /* the main loop's (default log; enforce with strict) */
+	enum config_sandbox_level sandbox_level; /* --sandbox-level (default basic) */
 	struct api_server_config api;
 };
 
@@ -174,6 +181,8 @@ void config_fini_devices(struct vm_config *cfg);
 
 /* Free what config_parse allocated (disk paths). */
 void config_fini(struct vm_config *cfg);
+/* "basic" / "none". */
+const char *config_sandbox_level_name(enum config_sandbox_level level);
 /* The --help text. */
 const char *config_usage(void);
 

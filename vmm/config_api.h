@@ -13,7 +13,7 @@
 
 /*
  * Build the machine part of ret from a; process-wide settings (log level,
- * KVM device, tracing, API socket) come from base. Kernel, initramfs and
+ * KVM device, tracing, API socket, seccomp, sandbox level) come from base. Kernel, initramfs and
  * cmdline point into a (a must outlive ret); disk strings are copied and
  * freed by config_fini(). Devices cnh cannot build yet (net, fs, pmem,
  * vsock) are -EOPNOTSUPP with the field named in err.

@@ -15,9 +15,12 @@
 
 /* Queue sizes of the devices without a queue_size option (Cloud Hypervisor's). */
 #define DEVICES_QUEUE_SIZE 256
-#define DEVICES_MAX_ARGS 24
+#define DEVICES_MAX_ARGS 32
 
-/* A daemon command line: argv[0], --fd 3, --stats-fd 4, the type's arguments. */
+/*
+ * A daemon command line: argv[0], --fd 3, --stats-fd 4, cnh's --seccomp and
+ * --sandbox-level, the type's arguments.
+ */
 struct devices_argv {
 	char *v[DEVICES_MAX_ARGS + 1];
 	unsigned int n;
@@ -54,12 +57,18 @@ static void argv_addu(struct devices_argv *a, const char *opt, unsigned long lon
 	argv_add(a, b);
 }
 
-static void argv_start(struct devices_argv *a, const char *prog)
+/* The options every daemon shares (vu_main.c); each type's come after them. */
+static void argv_start(struct devices_argv *a, const struct vhost_user_set *set, const char *prog)
 {
 	a->n = a->nbuf = 0;
 	argv_add(a, prog);
 	argv_addu(a, "--fd", DAEMON_CHILD_FD);
 	argv_addu(a, "--stats-fd", DAEMON_STATS_FD);
+	/* Explicit even at the defaults: ps shows what each daemon runs with. */
+	argv_add(a, "--seccomp");
+	argv_add(a, seccomp_mode_name(set->seccomp));
+	argv_add(a, "--sandbox-level");
+	argv_add(a, config_sandbox_level_name(set->sandbox_level));
 }
 
 static void devices_daemon_exit(struct daemon *d, int wstatus, void *opaque)
@@ -99,8 +108,7 @@ static int devices_add(struct vhost_user_set *set, const struct devices_spec *s,
 			 s->id, s->prog);
 		return r;
 	}
-	/* By name: the spawn helper resolves it itself (the lookup above is for the message). */
-	r = daemon_spawn(loop, s->prog, a->v, s->id, devices_daemon_exit, e, &fd, &e->daemon);
+	r = daemon_spawn(loop, exe, a->v, s->id, devices_daemon_exit, e, &fd, &e->daemon);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: cannot start %s: %s", s->id, exe, strerror(-r));
 		return r;
@@ -133,7 +141,7 @@ static int devices_disk(struct vhost_user_set *set, const struct disk_config *dc
 	};
 	struct devices_argv a;
 
-	argv_start(&a, s.prog);
+	argv_start(&a, set, s.prog);
 	argv_add(&a, "--path");
 	argv_add(&a, dc->path ? dc->path : "");
 	if (dc->readonly)
@@ -175,7 +183,7 @@ static int devices_net(struct vhost_user_set *set, const struct net_config *nc, 
 	}
 	arg->mtu = (uint16_t)nc->mtu;
 	s.vmm_features = vhost_user_net_vmm_features(arg);
-	argv_start(&a, s.prog);
+	argv_start(&a, set, s.prog);
 	argv_add(&a, "--tap");
 	argv_add(&a, nc->tap);
 	if (nc->has_mac) {
@@ -206,7 +214,7 @@ static int devices_rng(struct vhost_user_set *set, const struct rng_config *rc, 
 	};
 	struct devices_argv a;
 
-	argv_start(&a, s.prog);
+	argv_start(&a, set, s.prog);
 	return devices_commit(set, devices_add(set, &s, &a, loop, err, errlen));
 }
 
@@ -221,7 +229,7 @@ static int devices_fs(struct vhost_user_set *set, const struct fs_config *fc, st
 	struct devices_argv a;
 
 	snprintf(set->ents[set->ndevs].arg.fs.tag, sizeof(set->ents[0].arg.fs.tag), "%s", fc->tag);
-	argv_start(&a, s.prog);
+	argv_start(&a, set, s.prog);
 	argv_add(&a, "--shared-dir");
 	argv_add(&a, fc->path ? fc->path : "");
 	argv_add(&a, "--tag");
@@ -253,7 +261,7 @@ static int devices_pmem(struct vhost_user_set *set, const struct pmem_config *pc
 		return r;
 	set->npmem++;
 	set->ents[set->ndevs].arg.pmem = (struct vhost_user_pmem_arg){ .size = reg->size };
-	argv_start(&a, s.prog);
+	argv_start(&a, set, s.prog);
 	argv_add(&a, "--file");
 	argv_add(&a, pc->file);
 	return devices_commit(set, devices_add(set, &s, &a, loop, err, errlen));
@@ -269,7 +277,7 @@ static int devices_vsock(struct vhost_user_set *set, const struct vsock_config *
 	struct devices_argv a;
 
 	set->ents[set->ndevs].arg.vsock.cid = vc->cid;
-	argv_start(&a, s.prog);
+	argv_start(&a, set, s.prog);
 	argv_addu(&a, "--cid", vc->cid);
 	argv_add(&a, "--uds-path");
 	argv_add(&a, vc->socket);
@@ -285,7 +293,7 @@ static int devices_console(struct vhost_user_set *set, const struct console_conf
 	};
 	struct devices_argv a;
 
-	argv_start(&a, s.prog);
+	argv_start(&a, set, s.prog);
 	if (cc->mode == CONSOLE_FILE || cc->mode == CONSOLE_SOCKET)
 		snprintf(a.output, sizeof(a.output), "%s=%s", console_mode_name(cc->mode), cc->path);
 	else
@@ -339,6 +347,8 @@ int vhost_user_devices_create(const struct vm_config *cfg, struct ev_loop *loop,
 	}
 	if (notify)
 		set->notify = *notify;
+	set->seccomp = cfg->seccomp;
+	set->sandbox_level = cfg->sandbox_level;
 	r = devices_create_all(set, cfg, loop, err, errlen);
 	if (r < 0) {
 		vhost_user_devices_free(set);

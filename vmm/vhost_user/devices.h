@@ -3,7 +3,8 @@
  * The VMM's virtio devices, built from the configuration: one vhost-user
  * front-end per --disk, --net, --fs, --pmem, --vsock, --rng and --console,
  * each with a spawned and supervised daemon (cnh-blk, cnh-net, ...; its end
- * of a socketpair is --fd 3) or a connection to an external back-end.
+ * of a socketpair is --fd 3; it gets cnh's --seccomp and --sandbox-level)
+ * or a connection to an external back-end.
  *
  * --pmem files are mapped here (MAP_SHARED, or MAP_PRIVATE with
  * discard_writes) for the machine's lifetime; each boot places the windows
@@ -44,6 +45,8 @@ struct vhost_user_set {
 	unsigned int npmem;
 	struct vhost_user_pmem_region pmem[CONFIG_MAX_PMEM]; /* in --pmem order */
 	/* private */
+	enum sc_mode seccomp;                   /* forwarded to spawned daemons */
+	enum config_sandbox_level sandbox_level; /* likewise */
 	struct vhost_user_set_entry {
 		struct vhost_user_fe *fe;
 		struct daemon *daemon; /* NULL for an external back-end */

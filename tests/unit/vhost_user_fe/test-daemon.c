@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "fake_backend.h"
+#include "vmm/config_api.h"
 #include "vmm/daemon.h"
 #include "vmm/vhost_user/devices.h"
 
@@ -275,7 +276,7 @@ Test(devices, spawn_failure_cleans_up)
 	cr_assert_not_null(f);
 	cr_assert_not_null(fgets(line, sizeof(line), f));
 	fclose(f);
-	cr_assert_str_eq(line, "--fd 3 --stats-fd 4 --path /x.img --readonly --num-queues 2 --queue-size 64\n");
+	cr_assert_str_eq(line, "--fd 3 --stats-fd 4 --seccomp false --sandbox-level basic --path /x.img --readonly --num-queues 2 --queue-size 64\n");
 	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child is left");
 	cr_assert_eq(errno, ECHILD);
 
@@ -365,6 +366,16 @@ static void expect_argv(const char *prog, struct vm_config *cfg, const char *wan
 	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child is left");
 }
 
+/* Every type gets the shared options first: non-default ones, to see them forwarded. */
+#define SHARED "--fd 3 --stats-fd 4 --seccomp log --sandbox-level none"
+
+static void reset_cfg(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->seccomp = SC_MODE_LOG;
+	cfg->sandbox_level = CONFIG_SANDBOX_NONE;
+}
+
 Test(devices, daemon_argv_per_type)
 {
 	struct vm_config cfg;
@@ -375,47 +386,98 @@ Test(devices, daemon_argv_per_type)
 	make_dir();
 	setenv("CNH_DAEMON_DIR", dir, 1);
 
-	memset(&cfg, 0, sizeof(cfg));
+	reset_cfg(&cfg);
 	cfg.nnets = 1;
 	cfg.nets[0] = (struct net_config){ .id = "net0", .tap = "tap0", .has_mac = true,
 					   .mac = { 0x52, 0x54, 0, 0xab, 0xcd, 0xef }, .ip = "10.0.0.1",
 					   .mask = "255.255.255.0", .mtu = 1400, .num_queues = 4,
 					   .queue_size = 256 };
 	expect_argv("cnh-net", &cfg,
-		    "--fd 3 --stats-fd 4 --tap tap0 --mac 52:54:00:ab:cd:ef --ip 10.0.0.1 --mask 255.255.255.0 --mtu 1400 --num-queues 4 --queue-size 256\n");
+		    SHARED " --tap tap0 --mac 52:54:00:ab:cd:ef --ip 10.0.0.1 --mask 255.255.255.0 --mtu 1400 --num-queues 4 --queue-size 256\n");
 
-	memset(&cfg, 0, sizeof(cfg));
+	reset_cfg(&cfg);
 	cfg.has_rng = true;
-	expect_argv("cnh-rng", &cfg, "--fd 3 --stats-fd 4\n");
+	expect_argv("cnh-rng", &cfg, SHARED "\n");
 
-	memset(&cfg, 0, sizeof(cfg));
+	reset_cfg(&cfg);
 	cfg.console = (struct console_config){ .mode = CONSOLE_FILE, .path = "/tmp/c.log" };
-	expect_argv("cnh-console", &cfg, "--fd 3 --stats-fd 4 --output file=/tmp/c.log\n");
+	expect_argv("cnh-console", &cfg, SHARED " --output file=/tmp/c.log\n");
 
-	memset(&cfg, 0, sizeof(cfg));
+	reset_cfg(&cfg);
 	cfg.nfs = 1;
 	cfg.fs[0] = (struct fs_config){ .id = "fs0", .tag = "myfs", .path = "/srv", .cache = "auto",
 					.sandbox = "none", .num_queues = 1, .queue_size = 1024 };
-	expect_argv("cnh-fs", &cfg, "--fd 3 --stats-fd 4 --shared-dir /srv --tag myfs --cache auto --sandbox none\n");
+	expect_argv("cnh-fs", &cfg, SHARED " --shared-dir /srv --tag myfs --cache auto --sandbox none\n");
 
-	memset(&cfg, 0, sizeof(cfg));
+	reset_cfg(&cfg);
 	cfg.has_vsock = true;
 	cfg.vsock = (struct vsock_config){ .id = "vsock0", .cid = 42, .socket = "/tmp/v.sock" };
-	expect_argv("cnh-vsock", &cfg, "--fd 3 --stats-fd 4 --cid 42 --uds-path /tmp/v.sock\n");
+	expect_argv("cnh-vsock", &cfg, SHARED " --cid 42 --uds-path /tmp/v.sock\n");
 
 	snprintf(pfile, sizeof(pfile), "%s/pmem.img", dir);
 	f = fopen(pfile, "w");
 	cr_assert_not_null(f);
 	cr_assert_eq(ftruncate(fileno(f), MiB(2)), 0);
 	fclose(f);
-	memset(&cfg, 0, sizeof(cfg));
+	reset_cfg(&cfg);
 	cfg.npmem = 1;
 	cfg.pmem[0] = (struct pmem_config){ .id = "pmem0", .file = pfile };
 	{
-		char want[PATH_MAX + 32];
+		char want[PATH_MAX + 96];
 
-		snprintf(want, sizeof(want), "--fd 3 --stats-fd 4 --file %s\n", pfile);
+		snprintf(want, sizeof(want), SHARED " --file %s\n", pfile);
 		expect_argv("cnh-pmem", &cfg, want);
+	}
+	unsetenv("CNH_DAEMON_DIR");
+	remove_dir();
+}
+
+/* cnh's --seccomp and --sandbox-level, from its command line, reach the daemons of either boot path. */
+Test(devices, daemon_argv_forwards_sandbox)
+{
+	static const struct {
+		const char *seccomp, *level; /* cnh's options; NULL: not given */
+		const char *want;
+	} cases[] = {
+		{ NULL, NULL, "--seccomp true --sandbox-level basic" },
+		{ "true", "basic", "--seccomp true --sandbox-level basic" },
+		{ "strict", NULL, "--seccomp true --sandbox-level basic" },
+		{ "log", NULL, "--seccomp log --sandbox-level basic" },
+		{ "log", "none", "--seccomp log --sandbox-level none" },
+		{ "false", "none", "--seccomp false --sandbox-level none" },
+		{ "false", NULL, "--seccomp false --sandbox-level basic" },
+	};
+
+	log_set_level(LOG_LVL_ERROR);
+	make_dir();
+	setenv("CNH_DAEMON_DIR", dir, 1);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *argv[9] = { "cnh", "--kernel", "k", "--rng" };
+		struct vm_config cfg, booted;
+		struct api_vm_config api;
+		enum config_result act;
+		char want[128], err[256] = "";
+		int argc = 4;
+
+		if (cases[i].seccomp) {
+			argv[argc++] = "--seccomp";
+			argv[argc++] = (char *)cases[i].seccomp;
+		}
+		if (cases[i].level) {
+			argv[argc++] = "--sandbox-level";
+			argv[argc++] = (char *)cases[i].level;
+		}
+		cr_assert_eq(config_parse(argc, argv, &cfg, &act, err, sizeof(err)), 0, "%s", err);
+		snprintf(want, sizeof(want), "--fd 3 --stats-fd 4 %s\n", cases[i].want);
+		expect_argv("cnh-rng", &cfg, want);
+		/* Every boot goes through vm.create's form: the machine from it, the rest from argv. */
+		api_vm_config_init(&api);
+		api.payload.kernel = "k";
+		api.has_rng = true;
+		cr_assert_eq(config_from_api(&api, &cfg, &booted, err, sizeof(err)), 0, "%s", err);
+		expect_argv("cnh-rng", &booted, want);
+		config_fini(&booted);
+		config_fini(&cfg);
 	}
 	unsetenv("CNH_DAEMON_DIR");
 	remove_dir();

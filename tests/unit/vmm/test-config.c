@@ -171,3 +171,24 @@ Test(config, disk_errors)
 	/* A later error frees the disks parsed so far (ASan checks). */
 	EXPECT_ERROR("--kernel is required", "--disk", "path=a");
 }
+
+/* --sandbox-level: what the spawned daemons are told (test-daemon.c checks their argv). */
+Test(config, sandbox_level)
+{
+	struct vm_config c;
+	enum config_result a;
+
+	cr_assert_eq(PARSE(&c, &a, "--kernel", "k"), 0, "%s", err);
+	cr_assert_eq(c.sandbox_level, CONFIG_SANDBOX_BASIC);
+	cr_assert_eq(PARSE(&c, &a, "--kernel", "k", "--sandbox-level", "none"), 0, "%s", err);
+	cr_assert_eq(c.sandbox_level, CONFIG_SANDBOX_NONE);
+	cr_assert_str_eq(config_sandbox_level_name(c.sandbox_level), "none");
+	cr_assert_eq(PARSE(&c, &a, "--kernel", "k", "--sandbox-level", "none", "--sandbox-level", "basic"), 0,
+		     "%s", err);
+	cr_assert_eq(c.sandbox_level, CONFIG_SANDBOX_BASIC);
+	cr_assert_str_eq(config_sandbox_level_name(c.sandbox_level), "basic");
+	EXPECT_ERROR("--sandbox-level: expected basic or none, not 'full'", "--kernel", "k", "--sandbox-level",
+		     "full");
+	EXPECT_ERROR("needs a value", "--kernel", "k", "--sandbox-level");
+	cr_assert_not_null(strstr(config_usage(), "--sandbox-level basic|none"));
+}
