@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,19 @@ static int seccomp_add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, char *
 		snprintf(err, errlen, "seccomp: unknown syscall %s", r->name);
 		return -EINVAL;
 	}
-	if (r->arg == SC_NO_ARG)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	else if (r->arg <= 5)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_CMP(r->arg, SCMP_CMP_EQ, r->value));
-	else
+	if (r->errnum < 0 || r->errnum > 4095 || (r->errnum && r->arg != SC_NO_ARG))
 		ret = -EINVAL;
+	else if (r->errnum)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint16_t)r->errnum), nr, 0);
+	else if (r->arg == SC_NO_ARG)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	else if (r->arg > 5)
+		ret = -EINVAL;
+	else if (r->mask)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				       SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, r->mask, r->value));
+	else
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_CMP(r->arg, SCMP_CMP_EQ, r->value));
 	if (ret < 0)
 		snprintf(err, errlen, "seccomp: rule for %s: %s", r->name, strerror(-ret));
 	return ret;
@@ -63,7 +71,8 @@ static int seccomp_add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, char *
 #if defined(__SANITIZE_ADDRESS__)
 static const struct sc_rule seccomp_sanitizer_rules[] = {
 	SC_ALLOW(ptrace), SC_ALLOW(wait4), SC_ALLOW(getppid), SC_ALLOW(getdents64), SC_ALLOW(getdents),
-	SC_ALLOW(clone), SC_ALLOW(clone3), SC_ALLOW(openat), SC_ALLOW(readlink), SC_ALLOW(sched_getaffinity),
+	SC_ALLOW_MASKED(clone, 0, CLONE_VM, CLONE_VM), /* the tracer thread shares memory; fork would not */
+	SC_ALLOW(openat), SC_ALLOW(readlink), SC_ALLOW(sched_getaffinity),
 	SC_ALLOW(sigaltstack), SC_ALLOW(prctl), SC_ALLOW(mmap), SC_ALLOW(munmap), SC_ALLOW(mprotect),
 	SC_ALLOW(madvise), SC_ALLOW(close), SC_ALLOW(read), SC_ALLOW(write), SC_ALLOW(sched_yield),
 	SC_ALLOW(futex), SC_ALLOW(exit), SC_ALLOW(exit_group), SC_ALLOW(gettid), SC_ALLOW(getpid),

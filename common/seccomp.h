@@ -3,7 +3,10 @@
  * Seccomp filters from commented rule tables, one table per thread role
  * (see docs/security.md). A rule allows one syscall, optionally only when
  * one argument equals a value (ioctl request numbers, fcntl commands,
- * socket families); several rules for one syscall are alternatives.
+ * socket families) or has given bits (clone flags); several rules for one
+ * syscall are alternatives. A rule may instead fail a syscall with an
+ * errno (clone3 -> ENOSYS, so that glibc falls back to clone, whose flags
+ * a filter can see).
  *
  *	static const struct sc_rule vcpu_rules[] = {
  *		SC_ALLOW(futex),                         // pthread locks
@@ -36,12 +39,18 @@ enum sc_mode {
 
 struct sc_rule {
 	const char *name; /* syscall name as libseccomp knows it ("ioctl") */
-	uint8_t arg;      /* argument index 0..5 compared for equality, SC_NO_ARG: any */
+	uint8_t arg;      /* argument index 0..5 compared, SC_NO_ARG: any */
 	uint64_t value;
+	uint64_t mask;    /* 0: arg == value; else (arg & mask) == value */
+	int errnum;       /* 0: allow; else the call fails with this errno (never killed) */
 };
 
-#define SC_ALLOW(sys) { #sys, SC_NO_ARG, 0 }
-#define SC_ALLOW_ARG(sys, idx, val) { #sys, (idx), (uint64_t)(val) }
+#define SC_ALLOW(sys) { #sys, SC_NO_ARG, 0, 0, 0 }
+#define SC_ALLOW_ARG(sys, idx, val) { #sys, (idx), (uint64_t)(val), 0, 0 }
+/* Allowed when (argument idx & mask) == val; mask must not be 0. */
+#define SC_ALLOW_MASKED(sys, idx, mask, val) { #sys, (idx), (uint64_t)(val), (uint64_t)(mask), 0 }
+/* Fails with errno e instead of being allowed or killed. */
+#define SC_ERRNO(sys, e) { #sys, SC_NO_ARG, 0, 0, (e) }
 
 /* A table and its length, for a role built from several tables (base + additions). */
 struct sc_table {

@@ -17,7 +17,14 @@
  */
 #include "vmm/seccomp.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -63,6 +70,16 @@
 	SC_ALLOW(poll),                                                                            \
 	SC_ALLOW(ppoll)
 
+/*
+ * Threads but no processes: clone only with CLONE_THREAD (pthread_create's
+ * flags always have it; fork's never do). clone3 passes its flags in
+ * memory a filter cannot read, so it fails with ENOSYS, on which glibc
+ * falls back to clone.
+ */
+#define VMM_SC_THREADS                                                                             \
+	SC_ALLOW_MASKED(clone, 0, CLONE_THREAD, CLONE_THREAD),                                     \
+	SC_ERRNO(clone3, ENOSYS)
+
 /* The vCPU ioctls: KVM_RUN and the state the exit handlers and dumps read. */
 #define VMM_SC_VCPU_IOCTLS                                                                         \
 	SC_ALLOW_ARG(ioctl, 1, KVM_RUN),                                                           \
@@ -98,8 +115,7 @@ static const struct sc_rule vmm_sc_vcpu[] = {
 	SC_ALLOW(fcntl),
 	SC_ALLOW(pread64),
 	SC_ALLOW(pwrite64),
-	SC_ALLOW(clone),     /* pthread_create: seen from a device harness on the vCPU thread */
-	SC_ALLOW(clone3),
+	VMM_SC_THREADS,      /* pthread_create: seen from a device harness on the vCPU thread */
 };
 
 /* The REST API thread: accept, read requests, write replies, hand calls to the main loop. */
@@ -162,15 +178,7 @@ static const struct sc_rule vmm_sc_main[] = {
 	SC_ALLOW(kill),           /* stopping daemons (SIGTERM, then SIGKILL) */
 	SC_ALLOW(wait4),          /* reaping daemons (ev_child, daemon_free) and the spawn helper */
 	SC_ALLOW(waitid),
-	/*
-	 * vCPU threads (pthread_create). glibc tries clone3 first and falls
-	 * back to clone only on ENOSYS; common/seccomp allows or kills but
-	 * cannot answer an errno, nor compare clone's flags under a mask, so
-	 * both stay unconditional. A fork through them gains nothing: the
-	 * child inherits this filter and cannot execve.
-	 */
-	SC_ALLOW(clone),
-	SC_ALLOW(clone3),
+	VMM_SC_THREADS,           /* vCPU threads on vm.boot / reboot; no process */
 	SC_ALLOW(seccomp),        /* those vCPU threads load their own filter on top of this one */
 	SC_ALLOW(dup),
 	SC_ALLOW(fcntl),
@@ -211,6 +219,19 @@ static const struct sc_rule vmm_sc_main[] = {
 	SC_ALLOW(sysinfo),        /* sysconf(_SC_PHYS_PAGES): memory size checks */
 };
 
+/*
+ * Test hook (CNH_SECCOMP_SELFTEST=main-fork): the main loop forks the way
+ * fork() does (clone without CLONE_THREAD). Enforced, that kills; logged,
+ * the child leaves at once.
+ */
+static void vmm_seccomp_selftest_fork(void)
+{
+	const char *want = getenv("CNH_SECCOMP_SELFTEST");
+
+	if (want && !strcmp(want, "main-fork") && syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0) == 0)
+		_exit(0);
+}
+
 int vmm_seccomp_load(enum vmm_seccomp_role role, enum sc_mode mode, char *err, size_t errlen)
 {
 	static const char *const names[] = { "main", "api", "vcpu" };
@@ -239,5 +260,7 @@ int vmm_seccomp_load(enum vmm_seccomp_role role, enum sc_mode mode, char *err, s
 		return r;
 	if (mode != SC_MODE_OFF)
 		seccomp_selftest(names[role]);
+	if (mode != SC_MODE_OFF && role == VMM_SECCOMP_MAIN)
+		vmm_seccomp_selftest_fork();
 	return 0;
 }

@@ -125,6 +125,8 @@ t.check(code is None, "cnh-blk with the default --seccomp runs (status %s)" % co
 # The VMM without a VM: main loop and API thread.
 api = os.path.join(tmp, "api.sock")
 expect("main", lambda m: [cnh, "--api-socket", api, "--seccomp", m], api, 1.0)
+# The main loop makes threads (clone with CLONE_THREAD) but no process.
+expect("main-fork", lambda m: [cnh, "--api-socket", api, "--seccomp", m], api, 1.0)
 code = run("main", "true", [cnh, "--api-socket", api], api, 1.0)
 t.check(code == -signal.SIGSYS, "main: the default (true) kills (status %s)" % code)
 code = run("main", "strict", [cnh, "--api-socket", api, "--seccomp", "strict"], api, 1.0)

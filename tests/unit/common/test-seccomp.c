@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@ static const struct sc_rule t_rules[] = {
 	SC_ALLOW(getppid),
 	SC_ALLOW_ARG(prctl, 0, PR_GET_NO_NEW_PRIVS),
 	SC_ALLOW_ARG(fcntl, 1, F_GETFD), /* argument-equality rule (fcntl: not in sanitizer builds' extras) */
+	SC_ALLOW_MASKED(eventfd2, 1, EFD_CLOEXEC, EFD_CLOEXEC), /* masked rule: any flags with CLOEXEC */
+	SC_ERRNO(uname, ENOSYS),          /* errno rule */
 };
 
 /* Fork; the child loads t_rules in mode then runs fn. Returns the wait status. */
@@ -94,6 +97,57 @@ Test(seccomp, enforce_compares_the_argument)
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status 0x%x", st);
 }
 
+static int t_masked_ok(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	return fd >= 0 ? 0 : 4;
+}
+
+static int t_masked_missing_bit(void)
+{
+	(void)eventfd(0, EFD_NONBLOCK);
+	return 0;
+}
+
+static int t_errno(void)
+{
+	struct utsname u;
+	long r = syscall(SYS_uname, &u);
+
+	return r == -1 && errno == ENOSYS ? 0 : 5;
+}
+
+Test(seccomp, masked_rule_needs_the_bits)
+{
+	int st = t_child(SC_MODE_ENFORCE, t_masked_ok);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "with the bit: status 0x%x", st);
+	st = t_child(SC_MODE_ENFORCE, t_masked_missing_bit);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "without it: status 0x%x", st);
+}
+
+Test(seccomp, errno_rule_fails_the_call_and_lives)
+{
+	int st = t_child(SC_MODE_ENFORCE, t_errno);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x", st);
+}
+
+Test(seccomp, errno_rule_with_an_argument_is_refused)
+{
+	static const struct sc_rule bad[] = { { "uname", 0, 1, 0, EPERM } };
+	char err[128] = "";
+	int status = 0;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(seccomp_load_table(bad, 1, SC_MODE_ENFORCE, err, sizeof(err)) == -EINVAL ? 0 : 1);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 Test(seccomp, log_mode_only_logs)
 {
 	int st = t_child(SC_MODE_LOG, t_forbidden);
@@ -110,7 +164,7 @@ Test(seccomp, off_loads_nothing)
 
 Test(seccomp, unknown_syscall_name_is_an_error)
 {
-	static const struct sc_rule bad[] = { { "no_such_syscall", SC_NO_ARG, 0 } };
+	static const struct sc_rule bad[] = { SC_ALLOW(no_such_syscall) };
 	char err[128] = "";
 	int status = 0;
 	pid_t pid = fork();
