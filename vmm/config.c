@@ -114,9 +114,9 @@ const char *config_usage(void)
 	       "                           write JSON events (booted, shutdown, device added, ...)\n"
 	       "  --seccomp true|false|log|strict\n"
 	       "                           per-thread seccomp filters (default true: a forbidden syscall\n"
-	       "                           in a vCPU or the API thread kills cnh, the main loop's is only\n"
-	       "                           logged; strict: the main loop's kills too; log: allow and log\n"
-	       "                           to the kernel audit log; false: none)\n"
+	       "                           in the main loop, a vCPU or the API thread kills cnh; strict:\n"
+	       "                           the same as true; log: allow and log to the kernel audit log;\n"
+	       "                           false: none)\n"
 	       "  --sandbox-level basic|none\n"
 	       "                           the sandbox of the daemons cnh starts (default basic: own\n"
 	       "                           namespaces, no capabilities, rlimits; none: run as cnh);\n"
@@ -377,7 +377,7 @@ int config_parse(int argc, char **argv, struct vm_config *ret, enum config_resul
 		.mem_size = CONFIG_DEFAULT_MEMORY,
 		.log_level = LOG_LVL_INFO,
 		.seccomp = SC_MODE_ENFORCE,
-		.seccomp_main = SC_MODE_LOG,
+		.seccomp_main = SC_MODE_ENFORCE,
 	};
 	enum config_result action = CONFIG_RUN;
 	int r;
@@ -493,16 +493,15 @@ static int config_parse_args(int argc, char **argv, struct vm_config *cfg, enum 
 			cfg->event_monitor = optarg;
 			break;
 		case OPT_SECCOMP:
-			if (!strcmp(optarg, "strict")) {
-				cfg->seccomp = cfg->seccomp_main = SC_MODE_ENFORCE;
-				break;
-			}
-			if (seccomp_parse_mode(optarg, &cfg->seccomp) < 0) {
+			/* strict: what true meant before the main loop enforced too; old command lines work. */
+			if (strcmp(optarg, "strict") == 0) {
+				cfg->seccomp = SC_MODE_ENFORCE;
+			} else if (seccomp_parse_mode(optarg, &cfg->seccomp) < 0) {
 				snprintf(err, errlen, "--seccomp: expected true, false or log, not '%s'", optarg);
 				return -EINVAL;
 			}
-			/* The main loop enforces only with strict: spawned daemons inherit its filter. */
-			cfg->seccomp_main = cfg->seccomp == SC_MODE_OFF ? SC_MODE_OFF : SC_MODE_LOG;
+			/* Daemons come from the spawn helper and do not inherit the main loop's filter. */
+			cfg->seccomp_main = cfg->seccomp;
 			break;
 		case OPT_SANDBOX_LEVEL:
 			if (config_sandbox_level_parse(optarg, &cfg->sandbox_level) < 0) {

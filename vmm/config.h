@@ -140,7 +140,7 @@ struct vm_config {
 	const char *event_monitor;     /* --event-monitor spec (path=...|fd=N), NULL: none */
 	bool has_api;                  /* --api-socket given */
 	enum sc_mode seccomp;          /* --seccomp: vCPU and API threads (default enforce) */
-	enum sc_mode seccomp_main;     /* the main loop's (default log; enforce with strict) */
+	enum sc_mode seccomp_main;     /* the main loop's: the same as seccomp (strict: true) */
 	enum config_sandbox_level sandbox_level; /* --sandbox-level (default basic) */
 	struct api_server_config api;
 };

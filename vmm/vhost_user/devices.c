@@ -108,7 +108,8 @@ static int devices_add(struct vhost_user_set *set, const struct devices_spec *s,
 			 s->id, s->prog);
 		return r;
 	}
-	r = daemon_spawn(loop, exe, a->v, s->id, devices_daemon_exit, e, &fd, &e->daemon);
+	/* By name: the spawn helper resolves it itself (the lookup above is for the message). */
+	r = daemon_spawn(loop, s->prog, a->v, s->id, devices_daemon_exit, e, &fd, &e->daemon);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: cannot start %s: %s", s->id, exe, strerror(-r));
 		return r;
