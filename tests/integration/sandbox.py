@@ -77,21 +77,6 @@ def limit(pid, name):
     return None
 
 
-def descendants(pid, kids=None):
-    """{comm: pid} of pid's descendants (a spawn helper may sit in between)."""
-    kids = {} if kids is None else kids
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                for c in f.read().split():
-                    with open("/proc/%s/comm" % c) as g:
-                        kids[g.read().strip()] = int(c)
-                    descendants(int(c), kids)
-    except OSError:
-        pass
-    return kids
-
-
 def cmdline(pid):
     with open("/proc/%d/cmdline" % pid, "rb") as f:
         return f.read().decode(errors="replace").replace("\0", " ")
@@ -141,7 +126,7 @@ def watch(cnh_args, visit, done=lambda: False):
     try:
         deadline = time.monotonic() + 120
         while not done() and time.monotonic() < deadline and proc.poll() is None:
-            for name, pid in descendants(proc.pid).items():
+            for name, pid in t.descendants(proc.pid).items():
                 if name in DAEMONS:
                     visit(name, pid)
             time.sleep(0.05)
