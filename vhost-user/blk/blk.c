@@ -230,8 +230,11 @@ const struct vu_dev_ops blk_ops = {
 };
 
 /*
- * The I/O worker role: base table plus what the block engine does on a
- * queue (io_uring submissions, synchronous fallbacks, flush, discard).
+ * The I/O worker role (blk-worker): the library's every-thread table (loop,
+ * kick and call eventfds, locks, memory; not the vhost-user socket) plus
+ * what the block engine does on a queue (io_uring submissions, synchronous
+ * fallbacks, flush, discard). The ring and its eventfd exist before the
+ * filter is loaded.
  */
 const struct sc_rule blk_worker_seccomp[] = {
 	SC_ALLOW(io_uring_enter),    /* submit reads/writes/fsync, reap completions */
@@ -261,8 +264,8 @@ static int blk_worker_setup(struct vu_worker *vw, void *arg)
 		return r;
 	blk_engine_init(&w->eng, &w->ring, &w->b->disk, blk_queue_done);
 	/* The worker role's filter, after the ring exists, before the loop. */
-	r = vu_seccomp_load("blk-worker", blk_worker_seccomp, blk_worker_seccomp_n, w->b->seccomp, err,
-			    sizeof(err));
+	r = vu_seccomp_load_worker("blk-worker", blk_worker_seccomp, blk_worker_seccomp_n,
+				   w->b->seccomp, err, sizeof(err));
 	if (r < 0) {
 		log_error("blk", "%s", err);
 		vu_uring_fini(&w->ring);

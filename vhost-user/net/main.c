@@ -125,10 +125,12 @@ static const struct vu_main_info net_main_info = {
 	.nopts = ARRAY_SIZE(net_main_opts),
 };
 
-/* seccomp: this daemon's additions to the library's base table (vu_seccomp.c). */
+/*
+ * seccomp, the control role (net-control): this daemon's additions to the
+ * library's tables (vu_seccomp.c). Tap frames are the workers' (net.c,
+ * net_worker_seccomp); the control thread configures the tap.
+ */
 static const struct sc_rule net_main_seccomp[] = {
-	SC_ALLOW(readv),                    /* tap frames */
-	SC_ALLOW(writev),
 	SC_ALLOW_ARG(ioctl, 1, TUNSETIFF),      /* tap (re)attach */
 	SC_ALLOW_ARG(ioctl, 1, TUNGETIFF),
 	SC_ALLOW_ARG(ioctl, 1, SIOCGIFFLAGS),   /* link up, MTU (control socket) */
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
 	net.p.pairs = o.num_queues / 2;
 	memcpy(net.p.mac, o.mac, NET_ETH_ALEN);
 	net.queue_size = o.queue_size;
+	net.seccomp = a.seccomp;
 	o.tap.nqueues = net.p.pairs;
 	r = tap_open(&net.tap, &o.tap, err, sizeof(err));
 	if (r < 0) {

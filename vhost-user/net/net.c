@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "vhost-user/lib/vu_seccomp.h"
 #include "vhost-user/net/net.h"
 
 #define NET_TAG "net"
@@ -368,6 +371,36 @@ const struct vu_dev_ops net_ops = {
 
 /* ---- set-up ------------------------------------------------------------------ */
 
+/*
+ * The worker role (net-worker): the library's every-thread table (loop,
+ * kick and call eventfds, locks, memory) plus what a worker does with the
+ * tap. Receive is read(2) and transmit writev(2) on the pair's tap queue fd,
+ * both in the every-thread table already; the workers never see the
+ * vhost-user socket, never open, create or configure anything.
+ */
+static const struct sc_rule net_worker_seccomp[] = {
+	/*
+	 * Worker 0 runs the control queue: VQ_PAIRS_SET attaches and detaches
+	 * tap queues (net_update_attach -> tap_queue_attach).
+	 */
+	SC_ALLOW_ARG(ioctl, 1, TUNSETQUEUE),
+};
+
+static int net_worker_setup(struct vu_worker *w, void *arg)
+{
+	struct net_dev *n = arg;
+	char err[128];
+	int r;
+
+	pthread_setname_np(pthread_self(), "cnh-net-io");
+	/* Before the loop: the queues' watchers are added later, by calls. */
+	r = vu_seccomp_load_worker("net-worker", net_worker_seccomp, ARRAY_SIZE(net_worker_seccomp),
+				   n->seccomp, err, sizeof(err));
+	if (r < 0)
+		log_error(NET_TAG, "%s", err);
+	return r;
+}
+
 int net_dev_start(struct net_dev *n)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -401,7 +434,7 @@ int net_dev_start(struct net_dev *n)
 		net_io_configure(&pr->io, 0);
 	}
 	for (unsigned int i = 0; i < n->nworkers; i++) {
-		r = vu_worker_start(&n->workers[i], NULL, NULL, NULL);
+		r = vu_worker_start(&n->workers[i], net_worker_setup, NULL, n);
 		if (r < 0)
 			goto fail;
 	}

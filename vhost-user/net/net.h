@@ -3,7 +3,8 @@
  * cnh-net's device: vu_dev hooks over a multi-queue tap. Virtqueue 2p is
  * pair p's receive queue, 2p + 1 its transmit queue, 2 * pairs the control
  * queue. Pair p runs on worker p % nworkers (nworkers = min(pairs, nproc)),
- * the control queue on worker 0; each worker has its own libev loop.
+ * the control queue on worker 0; each worker has its own libev loop and
+ * loads the net-worker seccomp role (net.c) before it.
  *
  * Front-ends that handle the control queue themselves (QEMU, DPDK
  * virtio-user) never start it and select pairs with SET_VRING_ENABLE; a
@@ -17,6 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "common/seccomp.h"
 #include "vhost-user/lib/vu.h"
 #include "vhost-user/lib/vu_worker.h"
 #include "vhost-user/net/net_ctrl.h"
@@ -59,6 +61,7 @@ struct net_dev {
 	pthread_mutex_t attach_lock;
 	bool lock_ok;
 	struct vu_stats stats;   /* NET_ST_*, registered by net_dev_start */
+	enum sc_mode seccomp;    /* the workers' filter (net_worker_seccomp), set before net_dev_start */
 };
 
 extern const struct vu_dev_ops net_ops;
