@@ -28,7 +28,6 @@ import cnhtest as t
 
 cnh, blk, rng, guest = sys.argv[1:5]
 daemon = dict(zip(sys.argv[5::2], sys.argv[6::2]))  # "--net": path, ...
-daemon = dict(zip(sys.argv[5::2], sys.argv[6::2]))  # "--net": path, ...
 tmp = tempfile.mkdtemp(prefix="cnh-seccomp-")
 disk = os.path.join(tmp, "disk.img")
 with open(disk, "wb") as f:
@@ -86,39 +85,6 @@ expect("blk-control", lambda m: [blk, "--path", disk, "--socket-path", sock, "--
 expect("blk-worker", lambda m: [blk, "--path", disk, "--socket-path", sock, "--seccomp", m], sock, 1.0)
 rsock = os.path.join(tmp, "rng.sock")
 expect("rng-control", lambda m: [rng, "--socket-path", rsock, "--seccomp", m], rsock, 1.0)
-if "--net" in daemon and os.geteuid() == 0:
-    net, nsock = daemon["--net"], os.path.join(tmp, "net.sock")
-    # Two pairs: two workers where there are two CPUs. The tap goes with the daemon.
-    net_argv = [net, "--tap", "cnhsc%d" % (os.getpid() % 100000), "--num-queues", "4",
-                "--socket-path", nsock]
-    expect("net-control", lambda m: net_argv + ["--seccomp", m], nsock, 1.0)
-    expect("net-worker", lambda m: net_argv + ["--seccomp", m], nsock, 1.0)
-    code = run("none", "true", net_argv, nsock, 1.0)
-    t.check(code is None, "cnh-net with the default --seccomp runs (status %s)" % code)
-elif "--net" in daemon:
-    print("skipped: net roles (creating a tap needs root)")
-if "--fs" in daemon:
-    shared, fsock = os.path.join(tmp, "shared"), os.path.join(tmp, "fs.sock")
-    os.makedirs(shared, exist_ok=True)
-    # --sandbox none: the namespace sandbox would wait for a front-end before the filter.
-    expect("fs-control", lambda m: [daemon["--fs"], "--shared-dir", shared, "--tag", "sc",
-                                    "--sandbox", "none", "--socket-path", fsock, "--seccomp", m],
-           fsock, 1.0)
-if "--vsock" in daemon:
-    vsock_sock = os.path.join(tmp, "vsock.sock")
-    expect("vsock-control", lambda m: [daemon["--vsock"], "--cid", "3", "--uds-path",
-                                       os.path.join(tmp, "vsock.uds"), "--socket-path", vsock_sock,
-                                       "--seccomp", m], vsock_sock, 1.0)
-if "--pmem" in daemon:
-    pfile, psock = os.path.join(tmp, "pmem.img"), os.path.join(tmp, "pmem.sock")
-    with open(pfile, "wb") as f:
-        f.truncate(2 << 20)
-    expect("pmem-control", lambda m: [daemon["--pmem"], "--file", pfile, "--socket-path", psock,
-                                      "--seccomp", m], psock, 1.0)
-if "--console" in daemon:
-    csock = os.path.join(tmp, "console.sock")
-    expect("console-control", lambda m: [daemon["--console"], "--output", "null", "--socket-path",
-                                         csock, "--seccomp", m], csock, 1.0)
 if "--net" in daemon and os.geteuid() == 0:
     net, nsock = daemon["--net"], os.path.join(tmp, "net.sock")
     # Two pairs: two workers where there are two CPUs. The tap goes with the daemon.
