@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <seccomp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,9 +137,14 @@ int seccomp_load_table(const struct sc_rule *rules, size_t n, enum sc_mode mode,
 void seccomp_selftest(const char *role)
 {
 	const char *want = getenv("CNH_SECCOMP_SELFTEST");
+	size_t n = strlen(role);
 
-	if (!want || strcmp(want, role))
+	if (!want || strncmp(want, role, n))
 		return;
 	/* syslog(SYSLOG_ACTION_SIZE_BUFFER): read-only, in no table. */
-	(void)!syscall(SYS_syslog, 10, NULL, 0);
+	if (!want[n])
+		(void)!syscall(SYS_syslog, 10, NULL, 0);
+	/* A process the way fork() makes one (clone without CLONE_THREAD); a child that lives leaves. */
+	else if (!strcmp(want + n, "-fork") && syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0) == 0)
+		_exit(0);
 }

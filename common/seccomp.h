@@ -24,6 +24,8 @@
 #ifndef CNH_COMMON_SECCOMP_H
 #define CNH_COMMON_SECCOMP_H
 
+#include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +60,15 @@ struct sc_table {
 	size_t n;
 };
 
+/*
+ * Threads but no processes: clone only with CLONE_THREAD (pthread_create's
+ * flags always have it, fork's never do). clone3 passes its flags in
+ * memory a filter cannot read, so it fails with ENOSYS, on which glibc
+ * falls back to clone.
+ */
+#define SC_THREADS_ONLY                                                                            \
+	SC_ALLOW_MASKED(clone, 0, CLONE_THREAD, CLONE_THREAD), SC_ERRNO(clone3, ENOSYS)
+
 /* "true" / "false" / "log" (also on/off/enforce) -> mode. -EINVAL otherwise. */
 int seccomp_parse_mode(const char *s, enum sc_mode *ret) __must_check;
 const char *seccomp_mode_name(enum sc_mode mode);
@@ -75,9 +86,11 @@ int seccomp_load_table(const struct sc_rule *rules, size_t n, enum sc_mode mode,
 
 /*
  * Test hook: when the environment variable CNH_SECCOMP_SELFTEST equals
- * role, issue a syscall no table allows (syslog SIZE_BUFFER, harmless).
- * Called right after a role's filter is loaded; the tests expect SIGSYS in
- * enforce mode and survival in log mode.
+ * role, issue a syscall no table allows (syslog SIZE_BUFFER, harmless);
+ * when it equals "<role>-fork", make a process as fork() does (clone
+ * without CLONE_THREAD; a child that lives _exits at once). Called right
+ * after a role's filter is loaded; the tests expect SIGSYS in enforce mode
+ * and survival in log mode.
  */
 void seccomp_selftest(const char *role);
 

@@ -17,14 +17,7 @@
  */
 #include "vmm/seccomp.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -70,16 +63,6 @@
 	SC_ALLOW(poll),                                                                            \
 	SC_ALLOW(ppoll)
 
-/*
- * Threads but no processes: clone only with CLONE_THREAD (pthread_create's
- * flags always have it; fork's never do). clone3 passes its flags in
- * memory a filter cannot read, so it fails with ENOSYS, on which glibc
- * falls back to clone.
- */
-#define VMM_SC_THREADS                                                                             \
-	SC_ALLOW_MASKED(clone, 0, CLONE_THREAD, CLONE_THREAD),                                     \
-	SC_ERRNO(clone3, ENOSYS)
-
 /* The vCPU ioctls: KVM_RUN and the state the exit handlers and dumps read. */
 #define VMM_SC_VCPU_IOCTLS                                                                         \
 	SC_ALLOW_ARG(ioctl, 1, KVM_RUN),                                                           \
@@ -115,7 +98,7 @@ static const struct sc_rule vmm_sc_vcpu[] = {
 	SC_ALLOW(fcntl),
 	SC_ALLOW(pread64),
 	SC_ALLOW(pwrite64),
-	VMM_SC_THREADS,      /* pthread_create: seen from a device harness on the vCPU thread */
+	SC_THREADS_ONLY,      /* pthread_create: seen from a device harness on the vCPU thread */
 };
 
 /* The REST API thread: accept, read requests, write replies, hand calls to the main loop. */
@@ -178,7 +161,7 @@ static const struct sc_rule vmm_sc_main[] = {
 	SC_ALLOW(kill),           /* stopping daemons (SIGTERM, then SIGKILL) */
 	SC_ALLOW(wait4),          /* reaping daemons (ev_child, daemon_free) and the spawn helper */
 	SC_ALLOW(waitid),
-	VMM_SC_THREADS,           /* vCPU threads on vm.boot / reboot; no process */
+	SC_THREADS_ONLY,           /* vCPU threads on vm.boot / reboot; no process */
 	SC_ALLOW(seccomp),        /* those vCPU threads load their own filter on top of this one */
 	SC_ALLOW(dup),
 	SC_ALLOW(fcntl),
@@ -219,19 +202,6 @@ static const struct sc_rule vmm_sc_main[] = {
 	SC_ALLOW(sysinfo),        /* sysconf(_SC_PHYS_PAGES): memory size checks */
 };
 
-/*
- * Test hook (CNH_SECCOMP_SELFTEST=main-fork): the main loop forks the way
- * fork() does (clone without CLONE_THREAD). Enforced, that kills; logged,
- * the child leaves at once.
- */
-static void vmm_seccomp_selftest_fork(void)
-{
-	const char *want = getenv("CNH_SECCOMP_SELFTEST");
-
-	if (want && !strcmp(want, "main-fork") && syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0) == 0)
-		_exit(0);
-}
-
 int vmm_seccomp_load(enum vmm_seccomp_role role, enum sc_mode mode, char *err, size_t errlen)
 {
 	static const char *const names[] = { "main", "api", "vcpu" };
@@ -260,7 +230,5 @@ int vmm_seccomp_load(enum vmm_seccomp_role role, enum sc_mode mode, char *err, s
 		return r;
 	if (mode != SC_MODE_OFF)
 		seccomp_selftest(names[role]);
-	if (mode != SC_MODE_OFF && role == VMM_SECCOMP_MAIN)
-		vmm_seccomp_selftest_fork();
 	return 0;
 }

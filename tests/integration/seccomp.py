@@ -85,6 +85,9 @@ expect("blk-control", lambda m: [blk, "--path", disk, "--socket-path", sock, "--
 expect("blk-worker", lambda m: [blk, "--path", disk, "--socket-path", sock, "--seccomp", m], sock, 1.0)
 rsock = os.path.join(tmp, "rng.sock")
 expect("rng-control", lambda m: [rng, "--socket-path", rsock, "--seccomp", m], rsock, 1.0)
+# Threads but no processes: a fork-style clone after the filter is killed too.
+expect("rng-control-fork", lambda m: [rng, "--socket-path", rsock, "--seccomp", m], rsock, 1.0)
+expect("blk-worker-fork", lambda m: [blk, "--path", disk, "--socket-path", sock, "--seccomp", m], sock, 1.0)
 if "--net" in daemon and os.geteuid() == 0:
     net, nsock = daemon["--net"], os.path.join(tmp, "net.sock")
     # Two pairs: two workers where there are two CPUs. The tap goes with the daemon.
