@@ -4,52 +4,8 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "common/opts.h"
 #include "vhost-user/blk/blk.h"
 #include "vhost-user/lib/vu_main.h"
-
-static int blk_opt_path(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct blk_disk_opts *)ctx)->path = arg;
-	return 0;
-}
-
-static int blk_opt_readonly(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct blk_disk_opts *)ctx)->readonly = true;
-	return 0;
-}
-
-static int blk_opt_direct(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct blk_disk_opts *)ctx)->direct = true;
-	return 0;
-}
-
-static int blk_opt_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *ret,
-			const char *name, char *err, size_t err_len)
-{
-	uint64_t v;
-
-	if (parse_u64(arg, &v) < 0 || v < min || v > max) {
-		snprintf(err, err_len, "--%s must be a number in %u..%u", name, min, max);
-		return -EINVAL;
-	}
-	*ret = (unsigned int)v;
-	return 0;
-}
-
-static int blk_opt_num_queues(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	return blk_opt_uint(arg, 1, BLK_MAX_QUEUES, &((struct blk_disk_opts *)ctx)->num_queues,
-			    "num-queues", err, err_len);
-}
-
-static int blk_opt_queue_size(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	return blk_opt_uint(arg, 2, BLK_MAX_QUEUE_SIZE, &((struct blk_disk_opts *)ctx)->queue_size,
-			    "queue-size", err, err_len);
-}
 
 static int blk_opt_serial(void *ctx, const char *arg, char *err, size_t err_len)
 {
@@ -62,16 +18,22 @@ static int blk_opt_serial(void *ctx, const char *arg, char *err, size_t err_len)
 }
 
 static const struct vu_main_opt blk_main_opts[] = {
-	{ "path", "FILE", "disk image: a raw file or a block device", blk_opt_path },
-	{ "blk-file", "FILE", "same as --path (vhost-user.rst convention)", blk_opt_path },
-	{ "readonly", NULL, "serve the disk read-only (VIRTIO_BLK_F_RO)", blk_opt_readonly },
-	{ "read-only", NULL, "same as --readonly", blk_opt_readonly },
-	{ "direct", NULL, "open with O_DIRECT (bypass the host page cache)", blk_opt_direct },
-	{ "num-queues", "N", "request queues, 1..16 (default 1)", blk_opt_num_queues },
-	{ "queue-size", "N", "largest queue size, power of two 2..1024 (default 128)",
-	  blk_opt_queue_size },
-	{ "serial", "ID", "GET_ID string, at most 20 bytes (default: from the file's identity)",
-	  blk_opt_serial },
+	VU_MAIN_OPT_STR("path", "FILE", "disk image: a raw file or a block device", struct blk_disk_opts,
+			path),
+	VU_MAIN_OPT_STR("blk-file", "FILE", "same as --path (vhost-user.rst convention)",
+			struct blk_disk_opts, path),
+	VU_MAIN_OPT_FLAG("readonly", "serve the disk read-only (VIRTIO_BLK_F_RO)", struct blk_disk_opts,
+			 readonly),
+	VU_MAIN_OPT_FLAG("read-only", "same as --readonly", struct blk_disk_opts, readonly),
+	VU_MAIN_OPT_FLAG("direct", "open with O_DIRECT (bypass the host page cache)", struct blk_disk_opts,
+			 direct),
+	VU_MAIN_OPT_UINT("num-queues", "N", "request queues, 1..16 (default 1)", struct blk_disk_opts,
+			 num_queues, 1, BLK_MAX_QUEUES),
+	VU_MAIN_OPT_UINT("queue-size", "N", "largest queue size, power of two 2..1024 (default 128)",
+			 struct blk_disk_opts, queue_size, 2, BLK_MAX_QUEUE_SIZE),
+	VU_MAIN_OPT_CALL("serial", "ID",
+			 "GET_ID string, at most 20 bytes (default: from the file's identity)",
+			 blk_opt_serial),
 };
 
 /* The control thread: base table plus the I/O it may do outside a worker. */

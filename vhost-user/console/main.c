@@ -15,7 +15,8 @@ static int console_opt_output(void *ctx, const char *arg, char *err, size_t err_
 }
 
 static const struct vu_main_opt console_main_opts[] = {
-	{ "output", "MODE", "tty, pty, null (default), file=PATH or socket=PATH", console_opt_output },
+	VU_MAIN_OPT_CALL("output", "MODE", "tty, pty, null (default), file=PATH or socket=PATH",
+			 console_opt_output),
 };
 
 static const char *const console_feature_names[] = { "size", "emerg-write", NULL };

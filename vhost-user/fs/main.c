@@ -23,12 +23,6 @@ struct fs_main_opts {
 	unsigned int num_request_queues;
 };
 
-static int fs_opt_dir(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct fs_main_opts *)ctx)->shared_dir = arg;
-	return 0;
-}
-
 static int fs_opt_tag(void *ctx, const char *arg, char *err, size_t err_len)
 {
 	if (arg[0] == '\0' || strlen(arg) > FS_TAG_MAX) {
@@ -82,12 +76,14 @@ static int fs_opt_queues(void *ctx, const char *arg, char *err, size_t err_len)
 }
 
 static const struct vu_main_opt fs_main_opts[] = {
-	{ "shared-dir", "DIR", "directory to share with the guest (required)", fs_opt_dir },
-	{ "tag", "TAG", "mount tag the guest sees, at most 36 bytes (required)", fs_opt_tag },
-	{ "cache", "MODE", "none (default, direct I/O), auto (1 s) or always (keep caches)", fs_opt_cache },
-	{ "sandbox", "MODE", "namespace (default as root), chroot or none (default otherwise)",
-	  fs_opt_sandbox },
-	{ "num-request-queues", "N", "request queues, 1..8 (default 1)", fs_opt_queues },
+	VU_MAIN_OPT_STR("shared-dir", "DIR", "directory to share with the guest (required)",
+			struct fs_main_opts, shared_dir),
+	VU_MAIN_OPT_CALL("tag", "TAG", "mount tag the guest sees, at most 36 bytes (required)", fs_opt_tag),
+	VU_MAIN_OPT_CALL("cache", "MODE", "none (default, direct I/O), auto (1 s) or always (keep caches)",
+			 fs_opt_cache),
+	VU_MAIN_OPT_CALL("sandbox", "MODE", "namespace (default as root), chroot or none (default otherwise)",
+			 fs_opt_sandbox),
+	VU_MAIN_OPT_CALL("num-request-queues", "N", "request queues, 1..8 (default 1)", fs_opt_queues),
 };
 
 static const char *const fs_feature_names[] = { "tag", "cache", "sandbox", NULL };

@@ -53,22 +53,23 @@ static const struct {
 	{ "version", NULL, "show the version and exit", VU_OPT_VERSION },
 };
 
+static void vu_main_usage_line(FILE *f, const char *name, const char *arg, const char *help)
+{
+	fprintf(f, "  --%s%s%-*s %s\n", name, arg ? " " : "", (int)(26 - strlen(name)), arg ? arg : "",
+		help ? help : "");
+}
+
 static void vu_main_usage(const struct vu_main_info *info, FILE *f)
 {
 	fprintf(f, "Usage: %s [OPTIONS] (--socket-path PATH | --fd N | --listen-fd N)\n", info->prog);
 	if (info->summary)
 		fprintf(f, "%s\n", info->summary);
 	fprintf(f, "\nOptions:\n");
-	for (unsigned int i = 0; i < info->nopts; i++) {
-		const struct vu_main_opt *o = &info->opts[i];
-
-		fprintf(f, "  --%s%s%-*s %s\n", o->name, o->arg ? " " : "", (int)(26 - strlen(o->name)),
-			o->arg ? o->arg : "", o->help ? o->help : "");
-	}
+	for (unsigned int i = 0; i < info->nopts; i++)
+		vu_main_usage_line(f, info->opts[i].name, info->opts[i].arg, info->opts[i].help);
 	for (unsigned int i = 0; i < ARRAY_SIZE(vu_main_base_opts); i++)
-		fprintf(f, "  --%s%s%-*s %s\n", vu_main_base_opts[i].name, vu_main_base_opts[i].arg ? " " : "",
-			(int)(26 - strlen(vu_main_base_opts[i].name)),
-			vu_main_base_opts[i].arg ? vu_main_base_opts[i].arg : "", vu_main_base_opts[i].help);
+		vu_main_usage_line(f, vu_main_base_opts[i].name, vu_main_base_opts[i].arg,
+				   vu_main_base_opts[i].help);
 }
 
 static void vu_main_json_string(FILE *f, const char *s)
@@ -112,6 +113,42 @@ static int vu_main_parse_fd(const struct vu_main_info *info, const char *opt, co
 	}
 	*ret_fd = (int)v;
 	return 0;
+}
+
+int vu_main_parse_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *ret,
+		       const char *name, char *err, size_t err_len)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v) < 0 || v < min || v > max) {
+		snprintf(err, err_len, "--%s must be a number in %u..%u", name, min, max);
+		return -EINVAL;
+	}
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+/* One daemon option: its parse function, or the library stores it in ctx. */
+static int vu_main_opt_apply(const struct vu_main_opt *o, void *ctx, const char *arg, char *err,
+			     size_t err_len)
+{
+	char *field = (char *)ctx + o->off;
+
+	if (o->parse)
+		return o->parse(ctx, o->arg ? arg : NULL, err, err_len);
+	switch (o->kind) {
+	case VU_MAIN_KIND_STR:
+		*(const char **)field = arg;
+		return 0;
+	case VU_MAIN_KIND_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case VU_MAIN_KIND_UINT:
+		return vu_main_parse_uint(arg, o->min, o->max, (unsigned int *)field, o->name, err, err_len);
+	case VU_MAIN_KIND_CALL:
+		break;
+	}
+	return -EINVAL;
 }
 
 /*
@@ -209,7 +246,7 @@ int vu_main_parse(const struct vu_main_info *info, void *ctx, int argc, char **a
 				const struct vu_main_opt *o = &info->opts[c - VU_OPT_DEVICE];
 
 				err[0] = '\0';
-				if (o->parse(ctx, o->arg ? optarg : NULL, err, sizeof(err)) < 0) {
+				if (vu_main_opt_apply(o, ctx, optarg, err, sizeof(err)) < 0) {
 					fprintf(stderr, "%s: --%s: %s\n", info->prog, o->name, err[0] ? err : "invalid");
 					return -EINVAL;
 				}

@@ -9,8 +9,9 @@
  * SIGTERM/SIGINT. No daemonizing.
  *
  *	static const struct vu_main_opt blk_opts[] = {
- *		{ "path", "FILE", "disk image", blk_opt_path },
- *		{ "readonly", NULL, "refuse writes", blk_opt_readonly },
+ *		VU_MAIN_OPT_STR("path", "FILE", "disk image", struct blk_opts, path),
+ *		VU_MAIN_OPT_FLAG("readonly", "refuse writes", struct blk_opts, readonly),
+ *		VU_MAIN_OPT_CALL("serial", "ID", "GET_ID string", blk_opt_serial),
  *	};
  *	static const struct vu_main_info info = { .prog = "cnh-blk", .type = "block",
  *		.summary = "vhost-user block device", .opts = blk_opts,
@@ -29,6 +30,7 @@
 #define CNH_VHOST_USER_LIB_VU_MAIN_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/seccomp.h"
@@ -38,6 +40,14 @@
 
 #define VU_MAIN_MAX_OPTS 32
 
+/* How the library stores an option that has no parse function. */
+enum vu_main_opt_kind {
+	VU_MAIN_KIND_CALL,  /* parse() does it */
+	VU_MAIN_KIND_STR,   /* const char * at off: the argument itself */
+	VU_MAIN_KIND_FLAG,  /* bool at off: true */
+	VU_MAIN_KIND_UINT,  /* unsigned int at off: a number in min..max (vu_main_parse_uint) */
+};
+
 /* A daemon-specific long option. */
 struct vu_main_opt {
 	const char *name;  /* without "--" */
@@ -45,7 +55,41 @@ struct vu_main_opt {
 	const char *help;
 	/* arg is NULL for flags. 0 or -errno with a one-line message in err. */
 	int (*parse)(void *ctx, const char *arg, char *err, size_t err_len);
+	/* Without parse: the field of ctx the library writes (VU_MAIN_OPT_STR() and the like). */
+	enum vu_main_opt_kind kind;
+	size_t off;
+	unsigned int min, max;
 };
+
+/* offsetof(type, field), refused at compile time unless field is a ftype. */
+#define VU_MAIN_FIELD(type, field, ftype)                                                          \
+	(offsetof(type, field) +                                                                   \
+	 0 * sizeof(struct {                                                                       \
+		 _Static_assert(__builtin_types_compatible_p(__typeof__(((type *)0)->field), ftype), \
+				#type "." #field " is not a " #ftype);                             \
+		 int x;                                                                            \
+	 }))
+
+/*
+ * The entries of vu_main_info.opts: CALL hands the argument to fn(ctx, ...);
+ * the others are stored by the library in a field of ctx, a type.
+ */
+#define VU_MAIN_OPT_CALL(n, a, h, fn) { .name = n, .arg = a, .help = h, .parse = fn }
+#define VU_MAIN_OPT_STR(n, a, h, type, field)                                                       \
+	{ .name = n, .arg = a, .help = h, .kind = VU_MAIN_KIND_STR,                                \
+	  .off = VU_MAIN_FIELD(type, field, const char *) }
+#define VU_MAIN_OPT_FLAG(n, h, type, field)                                                         \
+	{ .name = n, .help = h, .kind = VU_MAIN_KIND_FLAG, .off = VU_MAIN_FIELD(type, field, bool) }
+#define VU_MAIN_OPT_UINT(n, a, h, type, field, lo, hi)                                              \
+	{ .name = n, .arg = a, .help = h, .kind = VU_MAIN_KIND_UINT,                               \
+	  .off = VU_MAIN_FIELD(type, field, unsigned int), .min = lo, .max = hi }
+
+/*
+ * arg as a decimal number in min..max into *ret, for the option --name:
+ * 0, or -EINVAL with "--name must be a number in min..max" in err.
+ */
+int vu_main_parse_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *ret,
+		       const char *name, char *err, size_t err_len) __must_check;
 
 struct vu_main_info {
 	const char *prog;              /* "cnh-blk": log ident, --help, --version */

@@ -8,7 +8,6 @@
 #include <sys/random.h>
 
 #include "common/log.h"
-#include "common/opts.h"
 #include "vhost-user/lib/vu_main.h"
 #include "vhost-user/net/net.h"
 
@@ -19,29 +18,10 @@ struct net_main_opts {
 	unsigned int num_queues, queue_size;
 };
 
-static int net_opt_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *ret,
-			const char *name, char *err, size_t err_len)
-{
-	uint64_t v;
-
-	if (parse_u64(arg, &v) < 0 || v < min || v > max) {
-		snprintf(err, err_len, "--%s must be a number in %u..%u", name, min, max);
-		return -EINVAL;
-	}
-	*ret = (unsigned int)v;
-	return 0;
-}
-
-static int net_opt_tap(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct net_main_opts *)ctx)->tap.name = arg;
-	return 0;
-}
-
 static int net_opt_tap_fd(void *ctx, const char *arg, char *err, size_t err_len)
 {
 	unsigned int fd = 0;
-	int r = net_opt_uint(arg, 0, 1 << 20, &fd, "tap-fd", err, err_len);
+	int r = vu_main_parse_uint(arg, 0, 1 << 20, &fd, "tap-fd", err, err_len);
 
 	if (r == 0)
 		((struct net_main_opts *)ctx)->tap.fd = (int)fd;
@@ -60,28 +40,10 @@ static int net_opt_mac(void *ctx, const char *arg, char *err, size_t err_len)
 	return 0;
 }
 
-static int net_opt_ip(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct net_main_opts *)ctx)->tap.ip = arg;
-	return 0;
-}
-
-static int net_opt_mask(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct net_main_opts *)ctx)->tap.mask = arg;
-	return 0;
-}
-
-static int net_opt_mtu(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	return net_opt_uint(arg, 68, 65535, &((struct net_main_opts *)ctx)->tap.mtu, "mtu", err,
-			    err_len);
-}
-
 static int net_opt_num_queues(void *ctx, const char *arg, char *err, size_t err_len)
 {
 	struct net_main_opts *o = ctx;
-	int r = net_opt_uint(arg, 2, 2 * NET_MAX_PAIRS, &o->num_queues, "num-queues", err, err_len);
+	int r = vu_main_parse_uint(arg, 2, 2 * NET_MAX_PAIRS, &o->num_queues, "num-queues", err, err_len);
 
 	if (r == 0 && o->num_queues % 2) {
 		snprintf(err, err_len, "--num-queues counts data queues, two per pair: must be even");
@@ -93,7 +55,7 @@ static int net_opt_num_queues(void *ctx, const char *arg, char *err, size_t err_
 static int net_opt_queue_size(void *ctx, const char *arg, char *err, size_t err_len)
 {
 	struct net_main_opts *o = ctx;
-	int r = net_opt_uint(arg, 2, NET_MAX_QUEUE_SIZE, &o->queue_size, "queue-size", err, err_len);
+	int r = vu_main_parse_uint(arg, 2, NET_MAX_QUEUE_SIZE, &o->queue_size, "queue-size", err, err_len);
 
 	if (r == 0 && (o->queue_size & (o->queue_size - 1))) {
 		snprintf(err, err_len, "--queue-size must be a power of two");
@@ -103,15 +65,19 @@ static int net_opt_queue_size(void *ctx, const char *arg, char *err, size_t err_
 }
 
 static const struct vu_main_opt net_main_opts[] = {
-	{ "tap", "NAME", "tap interface (created if missing; needs CAP_NET_ADMIN then)", net_opt_tap },
-	{ "tap-fd", "N", "an open tap queue fd to use for pair 0 (taken)", net_opt_tap_fd },
-	{ "mac", "MAC", "guest MAC address (default: random, locally administered)", net_opt_mac },
-	{ "ip", "A", "IPv4 address for the tap (brings it up)", net_opt_ip },
-	{ "mask", "M", "IPv4 netmask for --ip", net_opt_mask },
-	{ "mtu", "N", "tap MTU, also offered to the guest (VIRTIO_NET_F_MTU)", net_opt_mtu },
-	{ "num-queues", "N", "data virtqueues, two per pair, 2..32 (default 2)", net_opt_num_queues },
-	{ "queue-size", "N", "largest queue size, power of two 2..1024 (default 256)",
-	  net_opt_queue_size },
+	VU_MAIN_OPT_STR("tap", "NAME", "tap interface (created if missing; needs CAP_NET_ADMIN then)",
+			struct net_main_opts, tap.name),
+	VU_MAIN_OPT_CALL("tap-fd", "N", "an open tap queue fd to use for pair 0 (taken)", net_opt_tap_fd),
+	VU_MAIN_OPT_CALL("mac", "MAC", "guest MAC address (default: random, locally administered)",
+			 net_opt_mac),
+	VU_MAIN_OPT_STR("ip", "A", "IPv4 address for the tap (brings it up)", struct net_main_opts, tap.ip),
+	VU_MAIN_OPT_STR("mask", "M", "IPv4 netmask for --ip", struct net_main_opts, tap.mask),
+	VU_MAIN_OPT_UINT("mtu", "N", "tap MTU, also offered to the guest (VIRTIO_NET_F_MTU)",
+			 struct net_main_opts, tap.mtu, 68, 65535),
+	VU_MAIN_OPT_CALL("num-queues", "N", "data virtqueues, two per pair, 2..32 (default 2)",
+			 net_opt_num_queues),
+	VU_MAIN_OPT_CALL("queue-size", "N", "largest queue size, power of two 2..1024 (default 256)",
+			 net_opt_queue_size),
 };
 
 static const char *const net_feature_names[] = { "mq", "mrg-rxbuf", "csum", "tso", "ctrl-vq", NULL };

@@ -7,22 +7,11 @@
 #include "vhost-user/lib/vu_main.h"
 #include "vhost-user/pmem/pmem.h"
 
-static int pmem_opt_file(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct pmem_opts *)ctx)->path = arg;
-	return 0;
-}
-
-static int pmem_opt_discard(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	((struct pmem_opts *)ctx)->discard_writes = true;
-	return 0;
-}
-
 static const struct vu_main_opt pmem_main_opts[] = {
-	{ "file", "FILE", "backing file the VMM maps (regular, not empty; required)", pmem_opt_file },
-	{ "discard-writes", NULL, "the VMM maps the file privately: flushes succeed without syncing",
-	  pmem_opt_discard },
+	VU_MAIN_OPT_STR("file", "FILE", "backing file the VMM maps (regular, not empty; required)",
+			struct pmem_opts, path),
+	VU_MAIN_OPT_FLAG("discard-writes", "the VMM maps the file privately: flushes succeed without syncing",
+			 struct pmem_opts, discard_writes),
 };
 
 static const struct vu_main_info pmem_main_info = {

@@ -37,9 +37,11 @@ static int rng_opt_burst(void *ctx, const char *arg, char *err, size_t err_len)
 }
 
 static const struct vu_main_opt rng_main_opts[] = {
-	{ "rate", "BYTES_PER_SECOND", "limit the entropy handed out (default 0: unlimited)", rng_opt_rate },
-	{ "burst", "BYTES", "bytes that may be taken at once under --rate (default: max(rate, 64 KiB))",
-	  rng_opt_burst },
+	VU_MAIN_OPT_CALL("rate", "BYTES_PER_SECOND", "limit the entropy handed out (default 0: unlimited)",
+			 rng_opt_rate),
+	VU_MAIN_OPT_CALL("burst", "BYTES",
+			 "bytes that may be taken at once under --rate (default: max(rate, 64 KiB))",
+			 rng_opt_burst),
 };
 
 static const struct vu_main_info rng_main_info = {

@@ -40,24 +40,14 @@ static int vsock_opt_uds_path(void *ctx, const char *arg, char *err, size_t err_
 	return 0;
 }
 
-static int vsock_opt_max_conns(void *ctx, const char *arg, char *err, size_t err_len)
-{
-	uint64_t v;
-
-	if (parse_u64(arg, &v) < 0 || v < 1 || v > VSOCK_MAX_CONNS_LIMIT) {
-		snprintf(err, err_len, "must be a number in 1..%u", VSOCK_MAX_CONNS_LIMIT);
-		return -EINVAL;
-	}
-	((struct vsock_opts *)ctx)->max_conns = (unsigned int)v;
-	return 0;
-}
-
 static const struct vu_main_opt vsock_main_opts[] = {
-	{ "cid", "N", "the guest's context id (3..4294967294), required", vsock_opt_cid },
-	{ "guest-cid", "N", "same as --cid", vsock_opt_cid },
-	{ "uds-path", "PATH", "host unix socket: CONNECT <port> in, guest connections to <PATH>_<port>, required",
-	  vsock_opt_uds_path },
-	{ "max-connections", "N", "concurrent streams, 1..65536 (default 1024)", vsock_opt_max_conns },
+	VU_MAIN_OPT_CALL("cid", "N", "the guest's context id (3..4294967294), required", vsock_opt_cid),
+	VU_MAIN_OPT_CALL("guest-cid", "N", "same as --cid", vsock_opt_cid),
+	VU_MAIN_OPT_CALL("uds-path", "PATH",
+			 "host unix socket: CONNECT <port> in, guest connections to <PATH>_<port>, required",
+			 vsock_opt_uds_path),
+	VU_MAIN_OPT_UINT("max-connections", "N", "concurrent streams, 1..65536 (default 1024)",
+			 struct vsock_opts, max_conns, 1, VSOCK_MAX_CONNS_LIMIT),
 };
 
 static const struct vu_main_info vsock_main_info = {

@@ -15,6 +15,9 @@
 struct opt_ctx {
 	const char *path;
 	bool ro;
+	const char *name;      /* the library stores these three */
+	bool direct;
+	unsigned int queues;
 };
 
 static int opt_path(void *ctx, const char *arg, char *err, size_t len)
@@ -35,8 +38,11 @@ static int opt_ro(void *ctx, const char *arg, char *err, size_t len)
 }
 
 static const struct vu_main_opt opts[] = {
-	{ "path", "FILE", "image", opt_path },
-	{ "readonly", NULL, "read-only", opt_ro },
+	VU_MAIN_OPT_CALL("path", "FILE", "image", opt_path),
+	VU_MAIN_OPT_CALL("readonly", NULL, "read-only", opt_ro),
+	VU_MAIN_OPT_STR("name", "NAME", "a name", struct opt_ctx, name),
+	VU_MAIN_OPT_FLAG("direct", "a flag", struct opt_ctx, direct),
+	VU_MAIN_OPT_UINT("queues", "N", "a count", struct opt_ctx, queues, 1, 16),
 };
 
 static const char *const features[] = { "read-only", "blk-file", NULL };
@@ -63,6 +69,42 @@ Test(vu_main, socket_path_and_device_options)
 	cr_assert_eq(a.listen_fd, -1);
 	cr_assert_str_eq(c.path, "/img");
 	cr_assert(c.ro);
+}
+
+/* STR, FLAG and UINT options need no parse function: the library writes ctx's field. */
+Test(vu_main, library_stored_options)
+{
+	struct opt_ctx c = { 0 };
+	struct vu_main_args a;
+	const char *argv[] = { "cnh-test", "--fd", "3", "--name", "n0", "--direct", "--queues", "16" };
+	const char *lowest[] = { "cnh-test", "--fd", "3", "--queues", "1" };
+
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(argv), argv), 0);
+	cr_assert_str_eq(c.name, "n0");
+	cr_assert(c.direct);
+	cr_assert_eq(c.queues, 16);
+	cr_assert_null(c.path);
+	cr_assert_not(c.ro);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(lowest), lowest), 0);
+	cr_assert_eq(c.queues, 1);
+}
+
+Test(vu_main, library_uint_out_of_range, .init = cr_redirect_stderr)
+{
+	struct opt_ctx c = { .queues = 5 };
+	struct vu_main_args a;
+	const char *high[] = { "cnh-test", "--fd", "3", "--queues", "17" };
+	const char *low[] = { "cnh-test", "--fd", "3", "--queues", "0" };
+	const char *word[] = { "cnh-test", "--fd", "3", "--queues", "x" };
+
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(high), high), -EINVAL);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(low), low), -EINVAL);
+	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(word), word), -EINVAL);
+	cr_assert_eq(c.queues, 5, "written on failure");
+	fflush(stderr);
+	cr_assert_stderr_eq_str("cnh-test: --queues: --queues must be a number in 1..16\n"
+				"cnh-test: --queues: --queues must be a number in 1..16\n"
+				"cnh-test: --queues: --queues must be a number in 1..16\n");
 }
 
 Test(vu_main, fd)
@@ -192,6 +234,8 @@ Test(vu_main, help_lists_device_options, .init = cr_redirect_stdout)
 	cr_assert_gt(fread(buf, 1, sizeof(buf) - 1, f), 0);
 	cr_assert_not_null(strstr(buf, "--path FILE"));
 	cr_assert_not_null(strstr(buf, "--readonly"));
+	cr_assert_not_null(strstr(buf, "--queues N"));
+	cr_assert_not_null(strstr(buf, "--direct "));
 	cr_assert_not_null(strstr(buf, "--socket-path PATH"));
 	cr_assert_not_null(strstr(buf, "--print-capabilities"));
 }
