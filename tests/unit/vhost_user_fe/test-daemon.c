@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "fake_backend.h"
+#include "spawn_util.h"
 #include "vmm/config_api.h"
 #include "vmm/daemon.h"
 #include "vmm/vhost_user/devices.h"
@@ -26,29 +27,20 @@ static char dir[64];
 
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cnh-daemon-test-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	su_make_dir(dir, sizeof(dir), "cnh-daemon-test");
 }
 
 static void remove_dir(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	su_remove_dir(dir);
 }
 
 static void write_script(const char *name, const char *body, mode_t mode)
 {
-	char path[PATH_MAX];
-	FILE *f;
+	char text[PATH_MAX * 2 + 16];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "#!/bin/sh\n%s\n", body);
-	fclose(f);
-	cr_assert_eq(chmod(path, mode), 0);
+	snprintf(text, sizeof(text), "#!/bin/sh\n%s\n", body);
+	su_write_file(dir, name, text, mode);
 }
 
 static long ms_since(const struct timespec *t)
@@ -97,15 +89,7 @@ Test(daemon, find)
 Test(daemon, child_environment)
 {
 	static const char prog[] =
-		"import os,sys\n"
-		"def ok(i):\n"
-		"    try:\n"
-		"        os.fstat(i)\n"
-		"        return True\n"
-		"    except OSError:\n"
-		"        return False\n"
-		"fds=[i for i in range(256) if ok(i)]\n"
-		"blk=[l.split()[1] for l in open('/proc/self/status') if l.startswith('SigBlk')][0]\n"
+		SU_PROBE_PY
 		"os.write(3, ('%s|%s|%s' % (','.join(map(str,fds)), blk, ' '.join(sys.argv[1:]))).encode())\n";
 	char *argv[] = { "python3", "-c", (char *)prog, "--fd", "3", "--x", NULL };
 	struct ev_loop *loop = ev_default_loop(0);
@@ -210,41 +194,18 @@ Test(daemon, sigkill_after_grace)
 	close(fd);
 }
 
-struct exit_record {
-	bool called;
-	int status;
-};
-
-static void on_exit_cb(struct daemon *d, int wstatus, void *opaque)
-{
-	struct exit_record *r = opaque;
-
-	r->called = true;
-	r->status = wstatus;
-	ev_break(EV_DEFAULT, EVBREAK_ALL);
-}
-
-static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	ev_break(loop, EVBREAK_ALL);
-}
-
 Test(daemon, exit_watched_on_loop)
 {
 	char *argv[] = { "sh", "-c", "exit 3", NULL };
 	struct ev_loop *loop = ev_default_loop(0);
-	struct exit_record rec = { 0 };
+	struct su_exit_record rec = { 0 };
 	struct daemon *d;
-	ev_timer timer;
 	int fd;
 
 	log_set_level(LOG_LVL_ERROR);
-	cr_assert_eq(daemon_spawn(loop, "/bin/sh", argv, "t3", on_exit_cb, &rec, &fd, &d), 0);
-	ev_timer_init(&timer, timeout_cb, 5.0, 0);
-	ev_timer_start(loop, &timer);
-	ev_run(loop, 0);
-	ev_timer_stop(loop, &timer);
-	cr_assert(rec.called, "no exit callback");
+	cr_assert_eq(daemon_spawn(loop, "/bin/sh", argv, "t3", su_on_exit, &rec, &fd, &d), 0);
+	su_run_for(loop, 5.0);
+	cr_assert_eq(rec.calls, 1, "no exit callback");
 	cr_assert(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 3);
 	cr_assert_not(daemon_running(d));
 	daemon_free(d);

@@ -19,23 +19,11 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "spawn_util.h"
 #include "vmm/daemon.h"
 #include "vmm/spawner.h"
 
 static char dir[64];
-
-static void write_file(const char *name, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-	cr_assert_eq(chmod(path, 0755), 0);
-}
 
 static bool exists_in_dir(const char *name)
 {
@@ -51,25 +39,17 @@ static void setup(void)
 	char body[PATH_MAX + 64];
 
 	log_set_level(LOG_LVL_ERROR);
-	snprintf(dir, sizeof(dir), "/tmp/cnh-spawner-test-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	su_make_dir(dir, sizeof(dir), "cnh-spawner-test");
 	/* Reports what a daemon sees: fds, blocked signals, parent, argv. */
-	write_file("cnh-env", "#!/usr/bin/env python3\n"
-			      "import os,sys\n"
-			      "def ok(i):\n"
-			      "    try:\n"
-			      "        os.fstat(i)\n"
-			      "        return True\n"
-			      "    except OSError:\n"
-			      "        return False\n"
-			      "fds=[i for i in range(256) if ok(i)]\n"
-			      "blk=[l.split()[1] for l in open('/proc/self/status') if l.startswith('SigBlk')][0]\n"
-			      "os.write(3, ('%s|%s|%d|%s' % (','.join(map(str,fds)), blk, os.getppid(),"
-			      " ' '.join(sys.argv[1:]))).encode())\n");
-	write_file("cnh-exit3", "#!/bin/sh\nexit 3\n");
-	write_file("cnh-sleep", "#!/bin/sh\nexec sleep 100\n");
+	su_write_file(dir, "cnh-env",
+		      "#!/usr/bin/env python3\n" SU_PROBE_PY
+		      "os.write(3, ('%s|%s|%d|%s' % (','.join(map(str,fds)), blk, os.getppid(),"
+		      " ' '.join(sys.argv[1:]))).encode())\n",
+		      0755);
+	su_write_file(dir, "cnh-exit3", "#!/bin/sh\nexit 3\n", 0755);
+	su_write_file(dir, "cnh-sleep", "#!/bin/sh\nexec sleep 100\n", 0755);
 	snprintf(body, sizeof(body), "#!/bin/sh\ntouch %s/ran\n", dir);
-	write_file("cnh-mark", body);
+	su_write_file(dir, "cnh-mark", body, 0755);
 	setenv("CNH_DAEMON_DIR", dir, 1);
 	cr_assert_eq(spawner_start(), 0);
 	cr_assert(spawner_active());
@@ -77,12 +57,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	spawner_stop();
 	unsetenv("CNH_DAEMON_DIR");
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	su_remove_dir(dir);
 }
 
 /* Gone or a zombie (whose reaper is not us). */
@@ -142,25 +119,6 @@ Test(spawner, child_environment)
 	daemon_free(d);
 }
 
-struct exit_record {
-	int calls;
-	int status;
-};
-
-static void on_exit_cb(struct daemon *d, int wstatus, void *opaque)
-{
-	struct exit_record *r = opaque;
-
-	r->calls++;
-	r->status = wstatus;
-	ev_break(EV_DEFAULT, EVBREAK_ALL);
-}
-
-static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	ev_break(loop, EVBREAK_ALL);
-}
-
 /* A daemon that exits at once (maybe before daemon_spawn returns) is still reported, with its status. */
 Test(spawner, exit_reported)
 {
@@ -168,19 +126,15 @@ Test(spawner, exit_reported)
 	struct ev_loop *loop = ev_default_loop(0);
 
 	for (int i = 0; i < 5; i++) {
-		struct exit_record rec = { 0 };
+		struct su_exit_record rec = { 0 };
 		struct daemon *d;
-		ev_timer timer;
 		int fd;
 
-		cr_assert_eq(daemon_spawn(loop, "cnh-exit3", argv, "x3", on_exit_cb, &rec, &fd, &d), 0);
+		cr_assert_eq(daemon_spawn(loop, "cnh-exit3", argv, "x3", su_on_exit, &rec, &fd, &d), 0);
 		/* Let it die before the loop runs: the SIGCHLD is pending when ev_run starts. */
 		if (i % 2)
 			nanosleep(&(struct timespec){ .tv_nsec = 200 * 1000 * 1000 }, NULL);
-		ev_timer_init(&timer, timeout_cb, 5.0, 0);
-		ev_timer_start(loop, &timer);
-		ev_run(loop, 0);
-		ev_timer_stop(loop, &timer);
+		su_run_for(loop, 5.0);
 		cr_assert_eq(rec.calls, 1, "round %d: no exit callback", i);
 		cr_assert(WIFEXITED(rec.status) && WEXITSTATUS(rec.status) == 3, "round %d: status %#x", i,
 			  rec.status);
