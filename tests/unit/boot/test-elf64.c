@@ -27,6 +27,16 @@ static void elf_expect_reject(const void *b, size_t len, const char *needle)
 	cr_expect(strstr(err, needle), "'%s' does not mention '%s'", err, needle);
 }
 
+/* o's image is refused with a message mentioning needle. */
+static void elf_expect_reject_synth(const struct synth_elf *o, const char *needle)
+{
+	size_t len;
+	uint8_t *b = synth_elfimg(o, &len);
+
+	elf_expect_reject(b, len, needle);
+	free(b);
+}
+
 Test(elf64, parse_segments_and_note)
 {
 	struct synth_elf o = synth_elf_default();
@@ -132,42 +142,28 @@ Test(elf64, reject_truncated)
 Test(elf64, reject_no_pvh_note)
 {
 	struct synth_elf o = synth_elf_default();
-	size_t len;
-	uint8_t *b;
 
 	o.note = 0;
-	b = synth_elfimg(&o, &len);
-	elf_expect_reject(b, len, "PVH");
-	free(b);
+	elf_expect_reject_synth(&o, "PVH");
 }
 
 Test(elf64, reject_wrong_arch)
 {
 	struct synth_elf o = synth_elf_default();
-	size_t len;
-	uint8_t *b;
 
 	o.machine = EM_386;
-	b = synth_elfimg(&o, &len);
-	elf_expect_reject(b, len, "x86_64");
-	free(b);
+	elf_expect_reject_synth(&o, "x86_64");
 	o = synth_elf_default();
 	o.class = ELFCLASS32;
-	b = synth_elfimg(&o, &len);
-	elf_expect_reject(b, len, "x86_64");
-	free(b);
+	elf_expect_reject_synth(&o, "x86_64");
 }
 
 Test(elf64, reject_entry_outside_segments)
 {
 	struct synth_elf o = synth_elf_default();
-	size_t len;
-	uint8_t *b;
 
 	o.entry = 0x400000;
-	b = synth_elfimg(&o, &len);
-	elf_expect_reject(b, len, "outside the loaded segments");
-	free(b);
+	elf_expect_reject_synth(&o, "outside the loaded segments");
 }
 
 Test(elf64, reject_bad_sizes_and_note)
