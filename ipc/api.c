@@ -60,6 +60,15 @@ static void api_join(char *out, size_t outlen, const char *prefix, const char *n
 		snprintf(out, outlen, "%s", name);
 }
 
+/* api_fail for the field name of the object at prefix. */
+static int api_fail_field(struct api_ctx *c, const char *prefix, const char *name, const char *msg)
+{
+	char path[256];
+
+	api_join(path, sizeof(path), prefix, name);
+	return api_fail(c, path, "%s", msg);
+}
+
 static int api_read_string(struct api_ctx *c, const char *path, json_t *v, size_t maxlen, char **ret)
 {
 	const char *s;
@@ -148,10 +157,8 @@ static int api_read_object(struct api_ctx *c, const char *prefix, json_t *obj,
 			return r;
 	}
 	for (size_t i = 0; i < nfields; i++) {
-		if (fields[i].required && !json_object_get(obj, fields[i].name)) {
-			api_join(path, sizeof(path), prefix, fields[i].name);
-			return api_fail(c, path, "required");
-		}
+		if (fields[i].required && !json_object_get(obj, fields[i].name))
+		return api_fail_field(c, prefix, fields[i].name, "required");
 	}
 	return 0;
 }
@@ -197,28 +204,19 @@ static int api_check_id(struct api_ctx *c, const char *prefix, const char *id)
 
 static int api_read_disk(struct api_ctx *c, const char *prefix, json_t *v, struct api_disk *d)
 {
-	char path[256];
 	int r;
 
 	r = api_read_object(c, prefix, v, api_disk_fields, ARRAY_SIZE(api_disk_fields), d);
 	if (r < 0)
 		return r;
-	if (!api_pow2(d->queue_size)) {
-		api_join(path, sizeof(path), prefix, "queue_size");
-		return api_fail(c, path, "must be a power of two");
-	}
-	if (d->vhost_user && !d->vhost_socket) {
-		api_join(path, sizeof(path), prefix, "vhost_socket");
-		return api_fail(c, path, "required with vhost_user");
-	}
-	if (!d->vhost_user && d->vhost_socket) {
-		api_join(path, sizeof(path), prefix, "vhost_user");
-		return api_fail(c, path, "must be true with vhost_socket");
-	}
-	if (!d->vhost_user && !d->path) {
-		api_join(path, sizeof(path), prefix, "path");
-		return api_fail(c, path, "required (or vhost_user with vhost_socket)");
-	}
+	if (!api_pow2(d->queue_size))
+		return api_fail_field(c, prefix, "queue_size", "must be a power of two");
+	if (d->vhost_user && !d->vhost_socket)
+		return api_fail_field(c, prefix, "vhost_socket", "required with vhost_user");
+	if (!d->vhost_user && d->vhost_socket)
+		return api_fail_field(c, prefix, "vhost_user", "must be true with vhost_socket");
+	if (!d->vhost_user && !d->path)
+		return api_fail_field(c, prefix, "path", "required (or vhost_user with vhost_socket)");
 	return api_check_id(c, prefix, d->id);
 }
 
@@ -253,37 +251,25 @@ static bool api_mac_ok(const char *s)
 
 static int api_read_net(struct api_ctx *c, const char *prefix, json_t *v, struct api_net *n)
 {
-	char path[256];
 	int r;
 
 	r = api_read_object(c, prefix, v, api_net_fields, ARRAY_SIZE(api_net_fields), n);
 	if (r < 0)
 		return r;
-	if (n->num_queues % 2) {
-		api_join(path, sizeof(path), prefix, "num_queues");
-		return api_fail(c, path, "must be even (one rx and one tx queue per pair)");
-	}
-	if (!api_pow2(n->queue_size)) {
-		api_join(path, sizeof(path), prefix, "queue_size");
-		return api_fail(c, path, "must be a power of two");
-	}
-	if (n->mac && !api_mac_ok(n->mac)) {
-		api_join(path, sizeof(path), prefix, "mac");
-		return api_fail(c, path, "expected xx:xx:xx:xx:xx:xx");
-	}
-	if (n->host_mac && !api_mac_ok(n->host_mac)) {
-		api_join(path, sizeof(path), prefix, "host_mac");
-		return api_fail(c, path, "expected xx:xx:xx:xx:xx:xx");
-	}
-	if (n->vhost_user && !n->vhost_socket) {
-		api_join(path, sizeof(path), prefix, "vhost_socket");
-		return api_fail(c, path, "required with vhost_user");
-	}
+	if (n->num_queues % 2)
+		return api_fail_field(c, prefix, "num_queues",
+				      "must be even (one rx and one tx queue per pair)");
+	if (!api_pow2(n->queue_size))
+		return api_fail_field(c, prefix, "queue_size", "must be a power of two");
+	if (n->mac && !api_mac_ok(n->mac))
+		return api_fail_field(c, prefix, "mac", "expected xx:xx:xx:xx:xx:xx");
+	if (n->host_mac && !api_mac_ok(n->host_mac))
+		return api_fail_field(c, prefix, "host_mac", "expected xx:xx:xx:xx:xx:xx");
+	if (n->vhost_user && !n->vhost_socket)
+		return api_fail_field(c, prefix, "vhost_socket", "required with vhost_user");
 	if (n->vhost_mode && strcasecmp(n->vhost_mode, "client") != 0 &&
-	    strcasecmp(n->vhost_mode, "server") != 0) {
-		api_join(path, sizeof(path), prefix, "vhost_mode");
-		return api_fail(c, path, "expected Client or Server");
-	}
+	    strcasecmp(n->vhost_mode, "server") != 0)
+		return api_fail_field(c, prefix, "vhost_mode", "expected Client or Server");
 	return api_check_id(c, prefix, n->id);
 }
 
@@ -301,28 +287,19 @@ static const struct api_field api_fs_fields[] = {
 
 static int api_read_fs(struct api_ctx *c, const char *prefix, json_t *v, struct api_fs *f)
 {
-	char path[256];
 	int r;
 
 	r = api_read_object(c, prefix, v, api_fs_fields, ARRAY_SIZE(api_fs_fields), f);
 	if (r < 0)
 		return r;
-	if (!*f->tag) {
-		api_join(path, sizeof(path), prefix, "tag");
-		return api_fail(c, path, "must not be empty");
-	}
-	if (!f->socket == !f->path) {
-		api_join(path, sizeof(path), prefix, "socket");
-		return api_fail(c, path, "exactly one of socket and path is required");
-	}
-	if ((f->cache || f->sandbox) && !f->path) {
-		api_join(path, sizeof(path), prefix, f->cache ? "cache" : "sandbox");
-		return api_fail(c, path, "only with path");
-	}
-	if (!api_pow2(f->queue_size)) {
-		api_join(path, sizeof(path), prefix, "queue_size");
-		return api_fail(c, path, "must be a power of two");
-	}
+	if (!*f->tag)
+		return api_fail_field(c, prefix, "tag", "must not be empty");
+	if (!f->socket == !f->path)
+		return api_fail_field(c, prefix, "socket", "exactly one of socket and path is required");
+	if ((f->cache || f->sandbox) && !f->path)
+		return api_fail_field(c, prefix, f->cache ? "cache" : "sandbox", "only with path");
+	if (!api_pow2(f->queue_size))
+		return api_fail_field(c, prefix, "queue_size", "must be a power of two");
 	return api_check_id(c, prefix, f->id);
 }
 
@@ -337,16 +314,13 @@ static const struct api_field api_pmem_fields[] = {
 
 static int api_read_pmem(struct api_ctx *c, const char *prefix, json_t *v, struct api_pmem *p)
 {
-	char path[256];
 	int r;
 
 	r = api_read_object(c, prefix, v, api_pmem_fields, ARRAY_SIZE(api_pmem_fields), p);
 	if (r < 0)
 		return r;
-	if (p->size && !IS_ALIGNED(p->size, MiB(2))) {
-		api_join(path, sizeof(path), prefix, "size");
-		return api_fail(c, path, "must be a multiple of 2 MiB");
-	}
+	if (p->size && !IS_ALIGNED(p->size, MiB(2)))
+		return api_fail_field(c, prefix, "size", "must be a multiple of 2 MiB");
 	return api_check_id(c, prefix, p->id);
 }
 
