@@ -6,7 +6,10 @@
  *
  * nodeid = slot index + 1 (FUSE_ROOT_ID = 1 is the shared directory,
  * never forgotten); a freed slot is reused with a new generation. Both
- * tables are bounded (FS_MAX_INODES, FS_MAX_HANDLES). Single-threaded.
+ * tables are bounded (FS_MAX_INODES, FS_MAX_HANDLES) and O(1) per request:
+ * the (dev, ino) hash grows with the slot array (at most one node per
+ * bucket on average), freed inode and handle slots are kept on free lists.
+ * Single-threaded.
  */
 #ifndef CNH_FS_INODE_H
 #define CNH_FS_INODE_H
@@ -39,7 +42,8 @@ struct fs_inodes {
 	uint32_t cap;
 	uint32_t live;
 	uint32_t free;     /* free list head: slot + 1 */
-	uint32_t *hash;    /* FS_INODE_HASH buckets: slot + 1 */
+	uint32_t *hash;    /* 1 << hash_bits buckets: slot + 1 */
+	unsigned int hash_bits;
 	uint64_t next_gen;
 };
 
@@ -57,6 +61,8 @@ static inline uint64_t fs_inode_id(const struct fs_inodes *t, const struct fs_in
 	return (uint64_t)(i - t->v) + 1;
 }
 
+/* The live node of (dev, ino), or NULL. Counts nothing. */
+struct fs_inode *fs_inode_find(struct fs_inodes *t, dev_t dev, ino_t ino);
 /*
  * Count one lookup of (st->st_dev, st->st_ino): the existing node (fd is
  * closed) or a new one owning fd. Returns the node in *ret. 0 or -errno
@@ -69,11 +75,13 @@ void fs_inode_unref(struct fs_inodes *t, uint64_t nodeid, uint64_t n);
 struct fs_handle {
 	int fd;            /* -1 = free */
 	DIR *dir;          /* directory stream (owns fd) or NULL */
+	uint32_t fnext;    /* free list: slot + 1, 0 = end */
 };
 
 struct fs_handles {
 	struct fs_handle *v;
 	uint32_t cap;
+	uint32_t free;     /* free list head: slot + 1 */
 };
 
 void fs_handles_init(struct fs_handles *h);

@@ -74,7 +74,7 @@ int fuse_op_create(struct fuse_req *r)
 	fuse_creds_leave(r, &c);
 	if (err < 0)
 		return err;
-	err = fuse_do_lookup(r->s, d, name, &e);
+	err = fuse_do_lookup(r->s, d, name, true, &e);
 	if (err < 0) {
 		close(fd);
 		return err;
@@ -229,7 +229,7 @@ static int fuse_readdir_common(struct fuse_req *r, bool plus)
 			bool dot = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
 
 			if (!dot) {
-				int err = fuse_do_lookup(r->s, d, de->d_name, &e);
+				int err = fuse_do_lookup(r->s, d, de->d_name, false, &e);
 
 				if (err < 0)
 					memset(&e, 0, sizeof(e)); /* raced away: nodeid 0, no lookup counted */

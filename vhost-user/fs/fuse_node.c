@@ -37,10 +37,11 @@ static int fuse_parent_name(struct fuse_req *r, size_t *off, struct fs_inode **r
 	return 0;
 }
 
-static int fuse_reply_entry(struct fuse_req *r, struct fs_inode *dir, const char *name)
+/* fresh: name was just made by this request (see fuse_do_lookup). */
+static int fuse_reply_entry(struct fuse_req *r, struct fs_inode *dir, const char *name, bool fresh)
 {
 	struct fuse_entry_out e;
-	int err = fuse_do_lookup(r->s, dir, name, &e);
+	int err = fuse_do_lookup(r->s, dir, name, fresh, &e);
 
 	if (err < 0)
 		return err;
@@ -55,7 +56,7 @@ int fuse_op_lookup(struct fuse_req *r)
 	size_t off = 0;
 	int e = fuse_parent_name(r, &off, &d, &name);
 
-	return e < 0 ? e : fuse_reply_entry(r, d, name);
+	return e < 0 ? e : fuse_reply_entry(r, d, name, false);
 }
 
 static int fuse_stat(const struct fs_inode *i, struct stat *st)
@@ -187,7 +188,7 @@ int fuse_op_symlink(struct fuse_req *r)
 	fuse_creds_enter(r, &c);
 	e = symlinkat(target, d->fd, name) < 0 ? -errno : 0;
 	fuse_creds_leave(r, &c);
-	return e < 0 ? e : fuse_reply_entry(r, d, name);
+	return e < 0 ? e : fuse_reply_entry(r, d, name, true);
 }
 
 int fuse_op_mknod(struct fuse_req *r)
@@ -207,7 +208,7 @@ int fuse_op_mknod(struct fuse_req *r)
 	fuse_creds_enter(r, &c);
 	e = mknodat(d->fd, name, in->mode & (S_IFMT | 07777), 0) < 0 ? -errno : 0;
 	fuse_creds_leave(r, &c);
-	return e < 0 ? e : fuse_reply_entry(r, d, name);
+	return e < 0 ? e : fuse_reply_entry(r, d, name, true);
 }
 
 int fuse_op_mkdir(struct fuse_req *r)
@@ -225,7 +226,7 @@ int fuse_op_mkdir(struct fuse_req *r)
 	fuse_creds_enter(r, &c);
 	e = mkdirat(d->fd, name, in->mode & 07777) < 0 ? -errno : 0;
 	fuse_creds_leave(r, &c);
-	return e < 0 ? e : fuse_reply_entry(r, d, name);
+	return e < 0 ? e : fuse_reply_entry(r, d, name, true);
 }
 
 static int fuse_unlink_common(struct fuse_req *r, int flags)
@@ -309,7 +310,7 @@ int fuse_op_link(struct fuse_req *r)
 		fuse_proc_name(old, pname, sizeof(pname));
 		e = linkat(r->s->proc_fd, pname, d->fd, name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
 	}
-	return e < 0 ? e : fuse_reply_entry(r, d, name);
+	return e < 0 ? e : fuse_reply_entry(r, d, name, false); /* a new name of a known inode */
 }
 
 int fuse_op_statfs(struct fuse_req *r)

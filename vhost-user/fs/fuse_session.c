@@ -81,6 +81,8 @@ int fuse_session_init(struct fuse_session *s, int root_fd, int proc_fd,
 	memset(s, 0, sizeof(*s));
 	s->proc_fd = proc_fd;
 	s->opts = *opts;
+	s->own_uid = geteuid(); /* our fsuid and fsgid, what fuse_creds_leave restores */
+	s->own_gid = getegid();
 	ratelimit_init(&s->rl, 5000, 5);
 	fs_handles_init(&s->handles);
 	r = fs_inodes_init(&s->inodes, root_fd);
@@ -193,7 +195,8 @@ uint32_t fuse_session_handle(struct fuse_session *s, const struct iovec *out, un
 	if (n > 0 && (size_t)n > r.out_cap)
 		n = -ERANGE;
 reply:
-	if (n < 0 && ratelimit_ok(&s->rl))
+	/* Errors are common (LOOKUP of missing names): look at the clock only when logging. */
+	if (n < 0 && log_get_level() >= LOG_LVL_DEBUG && ratelimit_ok(&s->rl))
 		log_debug(FUSE_TAG, "%s (opcode %u) unique %llu: %s", op && op->name ? op->name : "?",
 			  h.opcode, (unsigned long long)h.unique, strerror(-n));
 	if (noreply || in_len < sizeof(oh))
@@ -325,24 +328,42 @@ void fuse_fill_attr(struct fuse_attr *a, const struct stat *st)
 	a->blksize = (uint32_t)st->st_blksize;
 }
 
-int fuse_do_lookup(struct fuse_session *s, struct fs_inode *parent, const char *name,
+/*
+ * A name whose inode the table already holds (the common case: with
+ * cache=none the guest looks every path component up again on each
+ * access) costs one fstatat: (dev, ino) names the node, and the node's
+ * O_PATH fd keeps that inode alive, so the number cannot meanwhile belong
+ * to another file. Only an inode new to the table is opened (O_PATH,
+ * O_NOFOLLOW) and its attributes taken from that fd. fresh: the name was
+ * just created, so skip the probe that would only miss.
+ */
+int fuse_do_lookup(struct fuse_session *s, struct fs_inode *parent, const char *name, bool fresh,
 		   struct fuse_entry_out *e)
 {
-	struct fs_inode *i;
+	struct fs_inode *i = NULL;
 	struct stat st;
 	int fd, r;
 
-	fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
+	if (!fresh) {
+		if (fstatat(parent->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		i = fs_inode_find(&s->inodes, st.st_dev, st.st_ino);
+		if (i)
+			i->nlookup++;
 	}
-	r = fs_inode_ref(&s->inodes, fd, &st, &i);
-	if (r < 0)
-		return r;
+	if (!i) {
+		fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		r = fs_inode_ref(&s->inodes, fd, &st, &i);
+		if (r < 0)
+			return r;
+	}
 	memset(e, 0, sizeof(*e));
 	e->nodeid = fs_inode_id(&s->inodes, i);
 	e->generation = i->generation;
@@ -352,10 +373,18 @@ int fuse_do_lookup(struct fuse_session *s, struct fs_inode *parent, const char *
 	return 0;
 }
 
+/*
+ * A caller with the daemon's own fsuid and fsgid (root in the guest, for a
+ * root daemon) needs no switch: setting them and back would change nothing
+ * (the kernel keeps the same credentials), so those four syscalls are
+ * skipped. Anyone else gets their fsgid, then fsuid, for the one call.
+ */
 void fuse_creds_enter(struct fuse_req *r, struct fuse_creds *c)
 {
+	struct fuse_session *s = r->s;
+
 	c->switched = false;
-	if (!r->s->opts.set_fsids)
+	if (!s->opts.set_fsids || (r->h->uid == s->own_uid && r->h->gid == s->own_gid))
 		return;
 	setfsgid(r->h->gid);
 	setfsuid(r->h->uid);
@@ -366,6 +395,6 @@ void fuse_creds_leave(struct fuse_req *r, struct fuse_creds *c)
 {
 	if (!c->switched)
 		return;
-	setfsuid(0);
-	setfsgid(0);
+	setfsuid(r->s->own_uid);
+	setfsgid(r->s->own_gid);
 }

@@ -57,6 +57,8 @@ struct fuse_session {
 	bool initialized;    /* INIT done, no DESTROY since */
 	uint32_t minor;      /* negotiated */
 	uint64_t timeout_s;  /* entry/attr timeout */
+	uid_t own_uid;       /* the daemon's fsuid and fsgid between requests */
+	gid_t own_gid;
 	uint8_t *req;        /* FUSE_SESSION_REQ_MAX */
 	uint8_t *reply;      /* FUSE_SESSION_REPLY_MAX */
 	struct ratelimit rl;
@@ -97,8 +99,11 @@ int fuse_req_name(struct fuse_req *r, size_t *off, const char **ret) __must_chec
 int fuse_session_reopen(struct fuse_session *s, const struct fs_inode *i, int flags) __must_check;
 /* Fill a fuse_attr from st. */
 void fuse_fill_attr(struct fuse_attr *a, const struct stat *st);
-/* Look name up under parent, count it, fill e. 0 or -errno. */
-int fuse_do_lookup(struct fuse_session *s, struct fs_inode *parent, const char *name,
+/*
+ * Look name up under parent, count it, fill e. fresh: name was just
+ * created by this request (skips probing the table first). 0 or -errno.
+ */
+int fuse_do_lookup(struct fuse_session *s, struct fs_inode *parent, const char *name, bool fresh,
 		   struct fuse_entry_out *e) __must_check;
 
 struct fuse_creds {

@@ -378,3 +378,131 @@ Test(fuse, destroy_forgets_everything_but_root)
 	cr_assert_eq(t.s.inodes.live, 1);
 	cr_assert_eq(fscript_lookup(&t, FUSE_ROOT_ID, "f"), -EIO, "requests after DESTROY need a new INIT");
 }
+
+/* GETATTR of id: the file size, or the negative error. */
+static int64_t node_size(int64_t id)
+{
+	struct fuse_attr_out a;
+	int r = fscript_req(&t, FUSE_GETATTR, (uint64_t)id, &(struct fuse_getattr_in){ 0 },
+			    sizeof(struct fuse_getattr_in));
+
+	if (r < 0)
+		return r;
+	memcpy(&a, fscript_payload(&t), sizeof(a));
+	return (int64_t)a.attr.size;
+}
+
+/*
+ * LOOKUP probes the table with a stat of the name: a name the host replaced
+ * must give the new file's node (new to the table, or already known), never
+ * the old one, while the old node stays valid for what it was.
+ */
+Test(fuse, lookup_follows_a_name_replaced_on_the_host)
+{
+	char from[600], to[600];
+	int64_t f, g, h;
+
+	fscript_write_file(t.root, "f", "old");
+	fscript_write_file(t.root, "g", "newer!");
+	fscript_write_file(t.root, "h", "known-before");
+	fscript_init(&t);
+	f = fscript_lookup(&t, FUSE_ROOT_ID, "f");
+	cr_assert_eq(fscript_lookup(&t, FUSE_ROOT_ID, "f"), f);
+	snprintf(from, sizeof(from), "%s/g", t.root);
+	snprintf(to, sizeof(to), "%s/f", t.root);
+	cr_assert_eq(rename(from, to), 0);
+	g = fscript_lookup(&t, FUSE_ROOT_ID, "f");
+	cr_assert(g > 1 && g != f, "a replaced name kept its old node");
+	cr_assert_eq(node_size(g), 6);
+	cr_assert_eq(node_size(f), 3, "the old node must still be the old file");
+	h = fscript_lookup(&t, FUSE_ROOT_ID, "h");
+	snprintf(from, sizeof(from), "%s/h", t.root);
+	cr_assert_eq(rename(from, to), 0);
+	cr_assert_eq(fscript_lookup(&t, FUSE_ROOT_ID, "f"), h, "a name replaced by a known file");
+	cr_assert_eq(unlink(to), 0);
+	cr_assert_eq(fscript_lookup(&t, FUSE_ROOT_ID, "f"), -ENOENT);
+	cr_assert_eq(node_size(h), 12);
+}
+
+/* The handle table reuses released slots (a free list) and grows past its first array. */
+Test(fuse, many_handles_reuse_released_slots)
+{
+	enum { N = 300, MAXFH = 512 };
+	static bool live[MAXFH + 1], released[MAXFH + 1];
+	struct fuse_read_in rd = { .size = 4 };
+	uint64_t fh[N];
+	int64_t id;
+
+	fscript_write_file(t.root, "hello.txt", "0123456789");
+	fscript_init(&t);
+	id = fscript_lookup(&t, FUSE_ROOT_ID, "hello.txt");
+	for (int i = 0; i < N; i++) {
+		fh[i] = do_open((uint64_t)id, O_RDONLY, NULL);
+		cr_assert(fh[i] >= 1 && fh[i] <= MAXFH && !live[fh[i]], "fh %llu twice or out of range",
+			  (unsigned long long)fh[i]);
+		live[fh[i]] = true;
+	}
+	for (int i = 0; i < N; i += 2) {
+		cr_assert_eq(fscript_req(&t, FUSE_RELEASE, (uint64_t)id, &(struct fuse_release_in){ .fh = fh[i] },
+					 sizeof(struct fuse_release_in)), 0);
+		live[fh[i]] = false;
+		released[fh[i]] = true;
+	}
+	for (int i = 0; i < N; i += 2) {
+		fh[i] = do_open((uint64_t)id, O_RDONLY, NULL);
+		cr_assert(released[fh[i]] && !live[fh[i]], "fh %llu is not a released slot",
+			  (unsigned long long)fh[i]);
+		live[fh[i]] = true;
+	}
+	for (int i = 0; i < N; i++) {
+		rd.fh = fh[i];
+		cr_assert_eq(fscript_req(&t, FUSE_READ, (uint64_t)id, &rd, sizeof(rd)), 0);
+		cr_assert_eq(memcmp(fscript_payload(&t), "0123", 4), 0);
+		cr_assert_eq(fscript_req(&t, FUSE_RELEASE, (uint64_t)id, &(struct fuse_release_in){ .fh = fh[i] },
+					 sizeof(struct fuse_release_in)), 0);
+	}
+	cr_assert_eq(fscript_req(&t, FUSE_READ, (uint64_t)id, &rd, sizeof(rd)), -EBADF);
+}
+
+/* More inodes than the first hash has buckets: every node is still found (the hash grew). */
+Test(fuse, inode_table_grows_past_its_first_hash)
+{
+	enum { N = 600 };
+	static int64_t ids[N];
+	static bool seen[N + 2];
+	char name[32];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n-%03d", i);
+		fscript_write_file(t.root, name, i % 2 ? "odd" : "even");
+	}
+	fscript_init(&t);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n-%03d", i);
+		ids[i] = fscript_lookup(&t, FUSE_ROOT_ID, name);
+		cr_assert(ids[i] > 1 && ids[i] <= N + 1 && !seen[ids[i]]);
+		seen[ids[i]] = true;
+	}
+	cr_assert_gt(t.s.inodes.cap, 256);
+	cr_assert_geq(1u << t.s.inodes.hash_bits, t.s.inodes.cap, "the hash did not grow with the table");
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n-%03d", i);
+		cr_assert_eq(fscript_lookup(&t, FUSE_ROOT_ID, name), ids[i], "node of %s lost", name);
+	}
+	for (int i = 1; i < N; i += 2) {
+		struct fuse_forget_in f = { .nlookup = 2 };
+
+		cr_assert_eq(fscript_req(&t, FUSE_FORGET, (uint64_t)ids[i], &f, sizeof(f)), 1);
+		cr_assert_null(fs_inode_get(&t.s.inodes, (uint64_t)ids[i]));
+	}
+	cr_assert_eq(t.s.inodes.live, 1 + N / 2);
+	for (int i = 0; i < N; i++) {
+		int64_t id;
+
+		snprintf(name, sizeof(name), "n-%03d", i);
+		id = fscript_lookup(&t, FUSE_ROOT_ID, name);
+		if (i % 2 == 0)
+			cr_assert_eq(id, ids[i]);
+		cr_assert_eq(node_size(id), i % 2 ? 3 : 4);
+	}
+}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -374,4 +375,72 @@ Test(security, sandbox_parse)
 	cr_assert_eq(fs_sandbox_parse("none", &m), 0);
 	cr_assert_eq(m, FS_SANDBOX_NONE);
 	cr_assert_eq(fs_sandbox_parse("jail", &m), -EINVAL);
+}
+
+/* A raw request with the caller's uid and gid in the header: the error (<= 0). */
+static int req_as(uint32_t opcode, uint64_t nodeid, const void *body, size_t len, uint32_t uid, uint32_t gid)
+{
+	uint8_t buf[512];
+	struct fuse_in_header h = { .len = (uint32_t)(sizeof(h) + len), .opcode = opcode, .unique = ++t.unique,
+				    .nodeid = nodeid, .uid = uid, .gid = gid };
+
+	cr_assert_leq(sizeof(h) + len, sizeof(buf));
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), body, len);
+	return fscript_req_raw(&t, buf, sizeof(h) + len, sizeof(t.reply));
+}
+
+static int mkdir_as(uint64_t parent, const char *name, uint32_t uid, uint32_t gid)
+{
+	uint8_t body[128];
+	size_t n = fscript_body(body, &(struct fuse_mkdir_in){ .mode = 0755 }, sizeof(struct fuse_mkdir_in), name, NULL);
+
+	return req_as(FUSE_MKDIR, parent, body, n, uid, gid);
+}
+
+static void assert_owner(const char *name, uid_t uid, gid_t gid)
+{
+	char path[600];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", t.root, name);
+	cr_assert_eq(lstat(path, &st), 0, "%s missing", name);
+	cr_assert(st.st_uid == uid && st.st_gid == gid, "%s owned by %u:%u, not %u:%u", name, st.st_uid,
+		  st.st_gid, uid, gid);
+}
+
+/*
+ * A root daemon creates as the caller (fsuid/fsgid) with the caller's
+ * permissions, and is back to its own ids after each request. A caller with
+ * the daemon's own ids skips the switch: its files are the daemon's, and
+ * differing in the uid or the gid alone is enough to switch.
+ */
+Test(security, creates_as_the_caller_then_back_to_own_ids)
+{
+	uid_t own_uid = geteuid();
+	gid_t own_gid = getegid();
+	int64_t closed;
+
+	if (own_uid != 0) {
+		cr_skip_test("switching fs credentials needs root");
+		return;
+	}
+	t.s.opts.set_fsids = true;
+	cr_assert_eq(chmod(t.root, 0777), 0);
+	cr_assert_eq(mkdir_as(FUSE_ROOT_ID, "theirs", 4321, 4322), 0);
+	assert_owner("theirs", 4321, 4322);
+	cr_assert_eq(setfsuid((uid_t)-1), (int)own_uid, "fsuid not restored");
+	cr_assert_eq(setfsgid((gid_t)-1), (int)own_gid, "fsgid not restored");
+	cr_assert_eq(mkdir_as(FUSE_ROOT_ID, "ours", own_uid, own_gid), 0);
+	assert_owner("ours", own_uid, own_gid);
+	cr_assert_eq(mkdir_as(FUSE_ROOT_ID, "uid-only", 4321, own_gid), 0);
+	assert_owner("uid-only", 4321, own_gid);
+	cr_assert_eq(mkdir_as(FUSE_ROOT_ID, "gid-only", own_uid, 4322), 0);
+	assert_owner("gid-only", own_uid, 4322);
+	/* The caller's permissions, not the daemon's: "ours" is 0755 root's. */
+	closed = fscript_lookup(&t, FUSE_ROOT_ID, "ours");
+	cr_assert_gt(closed, 1);
+	cr_assert_eq(mkdir_as((uint64_t)closed, "sneaky", 4321, 4322), -EACCES);
+	cr_assert_eq(setfsuid((uid_t)-1), (int)own_uid, "fsuid not restored after a refusal");
+	cr_assert_eq(mkdir_as((uint64_t)closed, "fine", own_uid, own_gid), 0);
 }
