@@ -3,6 +3,7 @@
 #ifndef CNH_TESTS_UNIT_BOOT_SYNTH_H
 #define CNH_TESTS_UNIT_BOOT_SYNTH_H
 
+#include <criterion/criterion.h>
 #include <elf.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,15 @@ static inline struct synth_bz synth_bz_default(void)
 		.cmdline_size = 2047,
 		.kernel_size = 5000,
 	};
+}
+
+/* A loader's refusal (r from it, err its message): an error, one line, naming needle. */
+static inline void synth_expect_refused(int r, const char *err, const char *needle)
+{
+	cr_expect_lt(r, 0, "accepted, expected an error mentioning '%s'", needle);
+	cr_expect_neq(err[0], '\0', "empty error message");
+	cr_expect_null(strchr(err, '\n'), "one line");
+	cr_expect(strstr(err, needle), "'%s' does not mention '%s'", err, needle);
 }
 
 static inline uint8_t synth_pattern(size_t i, uint8_t seed)
