@@ -116,12 +116,12 @@ static int vu_main_parse_fd(const struct vu_main_info *info, const char *opt, co
 }
 
 int vu_main_parse_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *ret,
-		       const char *name, char *err, size_t err_len)
+		       char *err, size_t err_len)
 {
 	uint64_t v;
 
 	if (parse_u64(arg, &v) < 0 || v < min || v > max) {
-		snprintf(err, err_len, "--%s must be a number in %u..%u", name, min, max);
+		snprintf(err, err_len, "expected a number in %u..%u, not '%s'", min, max, arg);
 		return -EINVAL;
 	}
 	*ret = (unsigned int)v;
@@ -144,7 +144,7 @@ static int vu_main_opt_apply(const struct vu_main_opt *o, void *ctx, const char 
 		*(bool *)field = true;
 		return 0;
 	case VU_MAIN_KIND_UINT:
-		return vu_main_parse_uint(arg, o->min, o->max, (unsigned int *)field, o->name, err, err_len);
+		return vu_main_parse_uint(arg, o->min, o->max, (unsigned int *)field, err, err_len);
 	case VU_MAIN_KIND_CALL:
 		break;
 	}

@@ -85,11 +85,12 @@ struct vu_main_opt {
 	  .off = VU_MAIN_FIELD(type, field, unsigned int), .min = lo, .max = hi }
 
 /*
- * arg as a decimal number in min..max into *ret, for the option --name:
- * 0, or -EINVAL with "--name must be a number in min..max" in err.
+ * arg as a decimal number in min..max into *ret: 0, or -EINVAL with
+ * "expected a number in min..max, not 'arg'" in err (the caller names the
+ * option).
  */
 int vu_main_parse_uint(const char *arg, unsigned int min, unsigned int max, unsigned int *ret,
-		       const char *name, char *err, size_t err_len) __must_check;
+		       char *err, size_t err_len) __must_check;
 
 struct vu_main_info {
 	const char *prog;              /* "cnh-blk": log ident, --help, --version */

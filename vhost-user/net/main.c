@@ -21,7 +21,7 @@ struct net_main_opts {
 static int net_opt_tap_fd(void *ctx, const char *arg, char *err, size_t err_len)
 {
 	unsigned int fd = 0;
-	int r = vu_main_parse_uint(arg, 0, 1 << 20, &fd, "tap-fd", err, err_len);
+	int r = vu_main_parse_uint(arg, 0, 1 << 20, &fd, err, err_len);
 
 	if (r == 0)
 		((struct net_main_opts *)ctx)->tap.fd = (int)fd;
@@ -43,7 +43,7 @@ static int net_opt_mac(void *ctx, const char *arg, char *err, size_t err_len)
 static int net_opt_num_queues(void *ctx, const char *arg, char *err, size_t err_len)
 {
 	struct net_main_opts *o = ctx;
-	int r = vu_main_parse_uint(arg, 2, 2 * NET_MAX_PAIRS, &o->num_queues, "num-queues", err, err_len);
+	int r = vu_main_parse_uint(arg, 2, 2 * NET_MAX_PAIRS, &o->num_queues, err, err_len);
 
 	if (r == 0 && o->num_queues % 2) {
 		snprintf(err, err_len, "--num-queues counts data queues, two per pair: must be even");
@@ -55,7 +55,7 @@ static int net_opt_num_queues(void *ctx, const char *arg, char *err, size_t err_
 static int net_opt_queue_size(void *ctx, const char *arg, char *err, size_t err_len)
 {
 	struct net_main_opts *o = ctx;
-	int r = vu_main_parse_uint(arg, 2, NET_MAX_QUEUE_SIZE, &o->queue_size, "queue-size", err, err_len);
+	int r = vu_main_parse_uint(arg, 2, NET_MAX_QUEUE_SIZE, &o->queue_size, err, err_len);
 
 	if (r == 0 && (o->queue_size & (o->queue_size - 1))) {
 		snprintf(err, err_len, "--queue-size must be a power of two");

@@ -102,9 +102,9 @@ Test(vu_main, library_uint_out_of_range, .init = cr_redirect_stderr)
 	cr_assert_eq(parse(&c, &a, ARRAY_SIZE(word), word), -EINVAL);
 	cr_assert_eq(c.queues, 5, "written on failure");
 	fflush(stderr);
-	cr_assert_stderr_eq_str("cnh-test: --queues: --queues must be a number in 1..16\n"
-				"cnh-test: --queues: --queues must be a number in 1..16\n"
-				"cnh-test: --queues: --queues must be a number in 1..16\n");
+	cr_assert_stderr_eq_str("cnh-test: --queues: expected a number in 1..16, not '17'\n"
+				"cnh-test: --queues: expected a number in 1..16, not '0'\n"
+				"cnh-test: --queues: expected a number in 1..16, not 'x'\n");
 }
 
 Test(vu_main, fd)
