@@ -8,7 +8,8 @@ Workloads: CREATE+RELEASE, LOOKUP+GETATTR and UNLINK of --files files
 (metadata), then a --read-mb file written and read back in 128 KiB
 requests. Writes the fs section of docs/benchmarks.md.
 
-Usage: tools/bench/run-fs.py [--files N] [--read-mb M] [--dir DIR] [--build-dir DIR] [--no-doc]
+Usage: tools/bench/run-fs.py [--files N] [--read-mb M] [--dir DIR] [--build-dir DIR] [--rounds N]
+                             [--cpus same|split|none] [--note TEXT] [--no-doc]
 """
 import argparse
 import datetime
@@ -26,19 +27,41 @@ from benchkit import log  # noqa: E402
 
 VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 BEGIN, END = "<!-- bench:fs:begin -->", "<!-- bench:fs:end -->"
+CPUS_TEXT = {"same": "daemon and front-end pinned to one CPU (no cross-CPU wake-up per request)",
+             "split": "daemon and front-end pinned to two CPUs (a cross-CPU wake-up each way per request)",
+             "none": "not pinned (the scheduler places them; the rate changes several-fold with that)"}
+
+
+def placement(mode):
+    """CPU sets for (daemon, front-end): with one request in flight, waking a
+    process on the other CPU costs more than the request itself on this
+    (virtualized) host, and unpinned the scheduler picks either at random,
+    which made rounds differ 5x. 'same' measures the back-end, 'split' the
+    cross-CPU wake-ups, 'none' leaves it to the scheduler."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if mode == "same":
+        return {cpus[-1]}, {cpus[-1]}
+    if mode == "split" and len(cpus) > 1:
+        return {cpus[-1]}, {cpus[-2]}
+    return None, None
+
+
+def pinned(cpus):
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
 
 
 def one(name, daemon_cmd, sock, bench, args):
-    log("$", " ".join(daemon_cmd))
+    dcpu, bcpu = placement(args.cpus)
+    log("$", " ".join(daemon_cmd), "(cpus %s / front-end %s)" % (dcpu or "any", bcpu or "any"))
     d = subprocess.Popen(daemon_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+                         stderr=subprocess.DEVNULL, preexec_fn=pinned(dcpu))
     try:
         # Only the path: connecting would use up a sandboxed daemon's one front-end.
         if not bk.wait_for_socket(sock, d):
             raise RuntimeError("%s did not create %s" % (name, sock))
         r = subprocess.run([bench, "--socket", sock, "--files", str(args.files),
                             "--read-mb", str(args.read_mb), "--label", name],
-                           stdout=subprocess.PIPE, text=True, timeout=600)
+                           stdout=subprocess.PIPE, text=True, timeout=600, preexec_fn=pinned(bcpu))
         sys.stderr.write(r.stdout)
         if r.returncode != 0:
             raise RuntimeError("cnh-bench-fs against %s failed" % name)
@@ -51,12 +74,19 @@ def write_doc(path, results, info, args):
     L = [BEGIN, "## File system (virtio-fs)", ""]
     L.append("cnh-fs and QEMU's virtiofsd (%s) on the same empty directory, driven by "
              "`cnh-bench-fs`, a virtio-fs front-end without a VM (one request queue, one "
-             "request in flight, the used ring busy-polled, so a number is the round trip of "
-             "one FUSE request through the back-end). Both with cache=none and their default "
-             "sandbox. One run of `tools/bench/run-fs.py --files %d --read-mb %d` on %s." %
-             (info["virtiofsd"], args.files, args.read_mb, info["date"]))
+             "request in flight, the front-end sleeping on the call eventfd until the reply, "
+             "so a number is the round trip of one FUSE request through the back-end). Both "
+             "with cache=none and their default sandbox; %s. One run of "
+             "`tools/bench/run-fs.py --files %d --read-mb %d --cpus %s` (%d interleaved rounds, "
+             "the median and [min-max]) on %s." %
+             (info["virtiofsd"], CPUS_TEXT[args.cpus], args.files, args.read_mb, args.cpus, args.rounds,
+              info["date"]))
     L.append("")
-    L.append("Host: %s, %s, kernel %s, directory on %s." % (info["cpu"], info["cores"], info["kernel"], info["fstype"]))
+    L.append("Host: %s, %s, kernel %s, directory on %s; load average before the runs %s, after %s." %
+             (info["cpu"], info["cores"], info["kernel"], info["fstype"], info["load"], info["load_after"]))
+    if args.note:
+        L.append("")
+        L.append("This run: " + args.note)
     L.append("")
     L.append("| workload | cnh-fs | virtiofsd |")
     L.append("| --- | ---: | ---: |")
@@ -71,7 +101,17 @@ def write_doc(path, results, info, args):
             cells.append("n/a" if v is None else ("%.*f [%.*f-%.*f]" % (nd, v, nd, sp[0], nd, sp[1])))
         L.append("| %s | %s |" % (title, " | ".join(cells)))
     L.append("")
-    L.append("Both daemons serve a queue from one thread and copy through the host page cache; this 2-core host is shared and noisy (the spread between rounds is often 2x), so only large, repeatable gaps mean something. Lookups keep an inode table in both daemons; create cost is mostly the host file system's. "
+    L.append("Both daemons serve a queue from one thread and copy through the host page cache; this 2-core host is shared and noisy (the spread between rounds is often 2x), so only large, repeatable gaps mean something. "
+             "File-system calls per request (strace): cnh-fs makes one for a LOOKUP of an inode it already holds "
+             "(`fstatat` of the name, probed in its inode table), GETATTR, UNLINK and RELEASE, and three for "
+             "CREATE (`openat` O_CREAT, `openat` O_PATH, `fstat`; no fsuid/fsgid switch for a caller with the "
+             "daemon's own ids); virtiofsd makes three for that LOOKUP (`openat`, `statx`, `close`), two for "
+             "UNLINK and nine for CREATE (it switches credentials every time). Both add three for the "
+             "transport (wait, read the kick eventfd, write the call eventfd). "
+             "CREATE is dominated by the host: on this host's ext4 (no journal), allocating an inode skips "
+             "every recently deleted one (`recently_deleted()` in the kernel profile), and each round "
+             "deletes --files files shortly before the next daemon creates them, so CREATE rates depend "
+             "on the order and age of earlier deletions more than on the daemon. "
              "Not measured: DAX, multiple queues, parallel requests.")
     L.append(END)
     bk.write_section(path, BEGIN, END, "\n".join(L) + "\n")
@@ -85,10 +125,14 @@ def main():
     ap.add_argument("--build-dir", default=bk.BUILD_DIR)
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
     ap.add_argument("--no-doc", action="store_true", help="print only, do not rewrite docs/benchmarks.md")
+    ap.add_argument("--cpus", choices=("same", "split", "none"), default="same",
+                    help="daemon and front-end on the same CPU (default), on two CPUs, or unpinned")
+    ap.add_argument("--note", default="", help="a paragraph on this run for the text (other load on the host, what changed)")
     args = ap.parse_args()
 
     bench, _ = bk.build_target(args.build_dir, "tools/bench/cnh-bench-fs", required=True)
     cnhfs, _ = bk.build_target(args.build_dir, "vhost-user/fs/cnh-fs", required=True)
+    load = bk.loadavg()
     tmp = tempfile.mkdtemp(prefix="cnh-bench-fs-", dir=args.dir or "/var/tmp")
     runs = {}
     try:
@@ -120,7 +164,7 @@ def main():
     vout = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "qemu-system-common"],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
     info = {"date": datetime.date.today().isoformat(), "cpu": bk.cpu_model(), "cores": "%d cores" % os.cpu_count(),
-            "kernel": platform.release(), "fstype": fstype or "?",
+            "kernel": platform.release(), "fstype": fstype or "?", "load": load, "load_after": bk.loadavg(),
             "virtiofsd": "qemu-system-common " + (vout or "?")}
     print(json.dumps({"results": results, "info": info}))
     if not args.no_doc:
