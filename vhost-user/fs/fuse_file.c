@@ -66,7 +66,9 @@ int fuse_op_create(struct fuse_req *r)
 	err = fuse_req_name(r, &off, &name);
 	if (err < 0)
 		return err;
-	fuse_creds_enter(r, &c);
+	err = fuse_creds_enter(r, &c);
+	if (err < 0)
+		return err;
 	/* O_NOFOLLOW: a symlink under that name (pointing anywhere) is never followed. */
 	fd = openat(d->fd, name, (int)(in->flags & (FUSE_OPEN_FLAGS | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 		    in->mode & 07777);

@@ -185,7 +185,9 @@ int fuse_op_symlink(struct fuse_req *r)
 	tlen = strnlen(target, r->arg_len - off);
 	if (tlen == r->arg_len - off || tlen == 0 || tlen >= PATH_MAX)
 		return -EINVAL;
-	fuse_creds_enter(r, &c);
+	e = fuse_creds_enter(r, &c);
+	if (e < 0)
+		return e;
 	e = symlinkat(target, d->fd, name) < 0 ? -errno : 0;
 	fuse_creds_leave(r, &c);
 	return e < 0 ? e : fuse_reply_entry(r, d, name, true);
@@ -205,7 +207,9 @@ int fuse_op_mknod(struct fuse_req *r)
 		return e;
 	if (!S_ISREG(in->mode) && !S_ISFIFO(in->mode))
 		return -EPERM; /* no device nodes or sockets in the shared dir */
-	fuse_creds_enter(r, &c);
+	e = fuse_creds_enter(r, &c);
+	if (e < 0)
+		return e;
 	e = mknodat(d->fd, name, in->mode & (S_IFMT | 07777), 0) < 0 ? -errno : 0;
 	fuse_creds_leave(r, &c);
 	return e < 0 ? e : fuse_reply_entry(r, d, name, true);
@@ -223,7 +227,9 @@ int fuse_op_mkdir(struct fuse_req *r)
 	e = fuse_parent_name(r, &off, &d, &name);
 	if (e < 0)
 		return e;
-	fuse_creds_enter(r, &c);
+	e = fuse_creds_enter(r, &c);
+	if (e < 0)
+		return e;
 	e = mkdirat(d->fd, name, in->mode & 07777) < 0 ? -errno : 0;
 	fuse_creds_leave(r, &c);
 	return e < 0 ? e : fuse_reply_entry(r, d, name, true);

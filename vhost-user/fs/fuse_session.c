@@ -379,16 +379,28 @@ int fuse_do_lookup(struct fuse_session *s, struct fs_inode *parent, const char *
  * (the kernel keeps the same credentials), so those four syscalls are
  * skipped. Anyone else gets their fsgid, then fsuid, for the one call.
  */
-void fuse_creds_enter(struct fuse_req *r, struct fuse_creds *c)
+int fuse_creds_enter(struct fuse_req *r, struct fuse_creds *c)
 {
 	struct fuse_session *s = r->s;
 
 	c->switched = false;
 	if (!s->opts.set_fsids || (r->h->uid == s->own_uid && r->h->gid == s->own_gid))
-		return;
+		return 0;
 	setfsgid(r->h->gid);
 	setfsuid(r->h->uid);
 	c->switched = true;
+	/*
+	 * setfsuid/setfsgid report no error, only the previous id; an invalid id
+	 * (-1) changes nothing and returns the current one. A switch that did not
+	 * happen must not let the request run with the daemon's own ids.
+	 */
+	if ((uid_t)setfsuid((uid_t)-1) != r->h->uid || (gid_t)setfsgid((gid_t)-1) != r->h->gid) {
+		fuse_creds_leave(r, c);
+		log_debug(FUSE_TAG, "could not take the caller's ids %u:%u; refused",
+			 (unsigned int)r->h->uid, (unsigned int)r->h->gid);
+		return -EPERM;
+	}
+	return 0;
 }
 
 void fuse_creds_leave(struct fuse_req *r, struct fuse_creds *c)

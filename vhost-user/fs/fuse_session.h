@@ -109,7 +109,8 @@ int fuse_do_lookup(struct fuse_session *s, struct fs_inode *parent, const char *
 struct fuse_creds {
 	bool switched;
 };
-void fuse_creds_enter(struct fuse_req *r, struct fuse_creds *c);
+/* Take the caller's fsuid/fsgid for one call: 0, or -EPERM (nothing changed) if the kernel refused. */
+int fuse_creds_enter(struct fuse_req *r, struct fuse_creds *c) __must_check;
 void fuse_creds_leave(struct fuse_req *r, struct fuse_creds *c);
 
 /* fuse_node.c */

@@ -444,3 +444,31 @@ Test(security, creates_as_the_caller_then_back_to_own_ids)
 	cr_assert_eq(setfsuid((uid_t)-1), (int)own_uid, "fsuid not restored after a refusal");
 	cr_assert_eq(mkdir_as((uint64_t)closed, "fine", own_uid, own_gid), 0);
 }
+
+/*
+ * (uid_t)-1 is no id: setfsuid ignores it, so without a check the request
+ * would run with the daemon's (root's) ids. It must be refused, with
+ * nothing created and the daemon's own ids kept.
+ */
+Test(security, caller_ids_the_kernel_refuses_are_refused)
+{
+	struct stat st;
+	char path[600];
+
+	if (geteuid() != 0) {
+		cr_skip_test("switching fs credentials needs root");
+		return;
+	}
+	t.s.opts.set_fsids = true;
+	cr_assert_eq(chmod(t.root, 0777), 0);
+	cr_assert_eq(mkdir_as(FUSE_ROOT_ID, "no-uid", 0xffffffffu, 4322), -EPERM);
+	cr_assert_eq(mkdir_as(FUSE_ROOT_ID, "no-gid", 4321, 0xffffffffu), -EPERM);
+	cr_assert_eq(setfsuid((uid_t)-1), 0, "fsuid not restored");
+	cr_assert_eq(setfsgid((gid_t)-1), (int)getegid(), "fsgid not restored");
+	snprintf(path, sizeof(path), "%s/no-uid", t.root);
+	cr_assert_neq(lstat(path, &st), 0, "created as root");
+	snprintf(path, sizeof(path), "%s/no-gid", t.root);
+	cr_assert_neq(lstat(path, &st), 0, "created with root's group");
+	cr_assert_eq(mkdir_as(FUSE_ROOT_ID, "after", 4321, 4322), 0);
+	assert_owner("after", 4321, 4322);
+}
