@@ -82,6 +82,20 @@ def cpu_seconds(pid):
         return None
 
 
+def write_syscalls(pid):
+    """/proc/PID/io syscw: the process's write(2)-family calls, or None. For a
+    virtio-user testpmd that forwards, nearly all of them are kicks (an
+    eventfd write each)."""
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("syscw:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def tap_stats(name):
     """The kernel's counters of a network interface, as a dict of ints."""
     d = f"/sys/class/net/{name}/statistics"

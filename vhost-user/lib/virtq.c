@@ -111,11 +111,12 @@ int vu_virtq_map(struct vu_virtq *vq)
 	vq->used_idx = ring_load16(&vq->used->idx, __ATOMIC_ACQUIRE);
 	vq->signalled_used_valid = false;
 	vq->broken = false;
-	/* After a restart the driver may hold a stale avail_event: ask for the next kick. */
-	if (vq->event_idx) {
-		ring_store16(virtq_avail_event(vq), vq->last_avail_idx, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	}
+	/*
+	 * After a restart the driver may hold a stale avail_event, or see a
+	 * NO_NOTIFY left by the previous run: ask for the next kick.
+	 */
+	vq->notify_off = true;
+	(void)vu_virtq_set_notify(vq, true);
 	return 0;
 }
 
@@ -226,7 +227,7 @@ int vu_virtq_pop(struct vu_virtq *vq, struct vu_elem *elem)
 		return -EPROTO;
 	avail_idx = ring_load16(&vq->avail->idx, __ATOMIC_ACQUIRE);
 	if (avail_idx == vq->last_avail_idx) {
-		if (!vq->event_idx)
+		if (!vq->event_idx || vq->notify_off)
 			return -ENOENT;
 		/* Ask for a kick on the next buffer, then look again. */
 		ring_store16(virtq_avail_event(vq), vq->last_avail_idx, __ATOMIC_RELAXED);
@@ -254,9 +255,33 @@ int vu_virtq_pop(struct vu_virtq *vq, struct vu_elem *elem)
 		return ret;
 	}
 	vq->last_avail_idx++;
-	if (vq->event_idx)
+	if (vq->event_idx && !vq->notify_off)
 		ring_store16(virtq_avail_event(vq), vq->last_avail_idx, __ATOMIC_RELAXED);
 	return 0;
+}
+
+bool vu_virtq_set_notify(struct vu_virtq *vq, bool on)
+{
+	uint16_t flags;
+
+	if (!vu_virtq_mapped(vq) || on == !vq->notify_off)
+		return false;
+	vq->notify_off = !on;
+	if (vq->event_idx) {
+		if (!on)
+			return false; /* avail_event stays behind: the driver does not kick */
+		ring_store16(virtq_avail_event(vq), vq->last_avail_idx, __ATOMIC_RELAXED);
+	} else {
+		/* Only the device writes used->flags: no read-modify-write race. */
+		flags = ring_load16(&vq->used->flags, __ATOMIC_RELAXED);
+		flags = on ? flags & ~VIRTQ_USED_F_NO_NOTIFY : flags | VIRTQ_USED_F_NO_NOTIFY;
+		ring_store16(&vq->used->flags, flags, __ATOMIC_RELAXED);
+		if (!on)
+			return false;
+	}
+	/* Our store before the driver's next avail->idx load, as in pop. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return ring_load16(&vq->avail->idx, __ATOMIC_ACQUIRE) != vq->last_avail_idx;
 }
 
 void vu_virtq_unpop(struct vu_virtq *vq)

@@ -123,6 +123,7 @@ struct vu_virtq {
 	uint16_t used_idx;          /* next used entry to fill */
 	uint16_t signalled_used;    /* used_idx at the last interrupt (EVENT_IDX) */
 	bool signalled_used_valid;
+	bool notify_off;            /* vu_virtq_set_notify(false): no kicks wanted */
 	bool broken;
 	struct ratelimit rl;
 };
@@ -163,6 +164,16 @@ void vu_virtq_push(struct vu_virtq *vq, const struct vu_elem *elem, uint32_t wri
 bool vu_virtq_should_notify(struct vu_virtq *vq);
 /* Signal the call eventfd if vu_virtq_should_notify(). True if signalled. */
 bool vu_virtq_notify(struct vu_virtq *vq);
+/*
+ * Driver kicks for this queue, for a device that drains it in batches: off
+ * while draining (VRING_USED_F_NO_NOTIFY; with EVENT_IDX avail_event stays
+ * where it was, and an empty pop no longer publishes it), on once the ring
+ * is empty. Turning them on publishes the request, fences and looks again:
+ * true means buffers arrived while kicks were off, for which no kick will
+ * come, so pop again. Only the queue's thread; the flag is forgotten when the
+ * queue is mapped again (kicks on).
+ */
+bool vu_virtq_set_notify(struct vu_virtq *vq, bool on);
 /* Mark the queue broken (device-detected error): log, signal err fd. */
 void vu_virtq_set_broken(struct vu_virtq *vq, const char *why);
 

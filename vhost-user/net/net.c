@@ -12,7 +12,7 @@
 #include "vhost-user/net/net.h"
 
 #define NET_TAG "net"
-/* Transmit batches one kick may process before yielding to the other watchers. */
+/* Transmit batches one turn may process before yielding to the other watchers. */
 #define NET_TX_ROUNDS 4
 
 static struct net_dev *net_from_vu(struct vu_dev *dev)
@@ -74,11 +74,26 @@ static struct vu_virtq *net_txq(struct net_pair *pr)
 	return vu_dev_queue(&pr->n->vu, 2 * pr->idx + 1);
 }
 
+/*
+ * Receive: the tap's readability drives us, so the driver's rx kicks only
+ * matter when we ran out of buffers. Kicks stay off while buffers last and
+ * come back on (with a second look at the ring) when a frame waits.
+ */
 static void net_rx_step(struct net_pair *pr)
 {
-	enum net_rx_status s = net_rx_run(&pr->io, net_rxq(pr), NET_BATCH);
-	bool watch = s == NET_RX_EMPTY || s == NET_RX_BUDGET;
+	struct vu_virtq *vq = net_rxq(pr);
+	enum net_rx_status s;
+	bool watch;
 
+	for (;;) {
+		s = net_rx_run(&pr->io, vq, NET_BATCH);
+		if (s != NET_RX_NOBUFS || !vu_virtq_set_notify(vq, true))
+			break;
+		/* Buffers came while kicks were off: no kick will announce them. */
+	}
+	if (s == NET_RX_EMPTY || s == NET_RX_BUDGET)
+		(void)vu_virtq_set_notify(vq, false);
+	watch = s == NET_RX_EMPTY || s == NET_RX_BUDGET;
 	/* Out of buffers: stop reading the tap until the driver kicks the rx queue. */
 	if (watch && !ev_is_active(&pr->tap_io))
 		ev_io_start(pr->w->loop, &pr->tap_io);
@@ -103,25 +118,59 @@ static void net_rx_kick_cb(struct ev_loop *loop, ev_io *watcher, int revents)
 		net_rx_step(pr);
 }
 
+/*
+ * Transmit: kicks off while we drain the ring (a busy driver would
+ * otherwise kick for every burst: a syscall on its side, a wake-up and an
+ * eventfd read on ours), back on once it is empty, with a second look for
+ * chains added in between. After NET_TX_ROUNDS full batches we yield: the
+ * loop polls once (without blocking, the idle watcher sees to that) and the
+ * check watcher resumes us after the other watchers (tap receive, worker
+ * calls such as a queue stop) had their turn.
+ */
 static void net_tx_step(struct net_pair *pr)
 {
-	for (unsigned int i = 0; i < NET_TX_ROUNDS; i++) {
-		int n = net_tx_run(&pr->io, net_txq(pr), NET_BATCH);
+	struct vu_virtq *vq = net_txq(pr);
 
-		if (n < (int)NET_BATCH)
-			return; /* empty or broken (logged by the library) */
+	(void)vu_virtq_set_notify(vq, false);
+	for (unsigned int i = 0; i < NET_TX_ROUNDS; i++) {
+		int n = net_tx_run(&pr->io, vq, NET_BATCH);
+
+		if (n < 0)
+			return; /* broken (logged by the library) */
+		if (n < (int)NET_BATCH && !vu_virtq_set_notify(vq, true))
+			return; /* empty, and the driver kicks for the next chain */
+		(void)vu_virtq_set_notify(vq, false);
 	}
-	/* More waiting: come back after the other watchers had their turn. */
-	ev_feed_event(pr->w->loop, &pr->tx_kick, EV_CUSTOM);
+	ev_idle_start(pr->w->loop, &pr->tx_idle);
+	ev_check_start(pr->w->loop, &pr->tx_more);
+}
+
+static void net_tx_more_stop(struct net_pair *pr)
+{
+	ev_idle_stop(pr->w->loop, &pr->tx_idle);
+	ev_check_stop(pr->w->loop, &pr->tx_more);
+}
+
+static void net_tx_idle_cb(struct ev_loop *loop, ev_idle *watcher, int revents)
+{
+	/* Nothing: while active, the loop polls without blocking. */
+}
+
+static void net_tx_more_cb(struct ev_loop *loop, ev_check *watcher, int revents)
+{
+	struct net_pair *pr = container_of(watcher, struct net_pair, tx_more);
+
+	net_tx_more_stop(pr);
+	if (pr->tx_running)
+		net_tx_step(pr);
 }
 
 static void net_tx_kick_cb(struct ev_loop *loop, ev_io *watcher, int revents)
 {
 	struct net_pair *pr = container_of(watcher, struct net_pair, tx_kick);
 
-	if (revents & EV_READ)
-		net_drain_kick(watcher->fd);
-	if (pr->tx_running)
+	net_drain_kick(watcher->fd);
+	if (pr->tx_running && !ev_is_active(&pr->tx_more))
 		net_tx_step(pr);
 }
 
@@ -208,6 +257,8 @@ static void net_start_fn(struct vu_worker *w, struct vu_worker_call *c)
 
 		pr->tx_running = true;
 		net_watch_kick(w->loop, &pr->tx_kick, net_tx_kick_cb, vq->kick_fd);
+		ev_idle_init(&pr->tx_idle, net_tx_idle_cb);
+		ev_check_init(&pr->tx_more, net_tx_more_cb);
 		net_tx_step(pr);
 	}
 	vu_worker_call_done(w, c, 0);
@@ -239,6 +290,7 @@ static void net_stop_fn(struct vu_worker *w, struct vu_worker_call *c)
 
 		pr->tx_running = false;
 		net_stop_io(w->loop, &pr->tx_kick);
+		net_tx_more_stop(pr);
 	}
 	vu_worker_call_done(w, c, 0);
 }

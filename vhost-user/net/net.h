@@ -38,6 +38,8 @@ struct net_pair {
 	struct net_io io;
 	ev_io tap_io;            /* tap queue readable (rx running, buffers available) */
 	ev_io rx_kick, tx_kick;
+	ev_idle tx_idle;         /* with tx_more: a transmit turn was cut short, */
+	ev_check tx_more;        /* poll without blocking, then resume it */
 	bool rx_running, tx_running; /* worker side */
 	bool rx_started;         /* control side, for the tap queue attachment (attach_lock) */
 	bool attached;           /* tap queue attached (attach_lock) */

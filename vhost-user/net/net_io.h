@@ -65,6 +65,7 @@ struct net_io {
 	uint32_t rx_lens[NET_RX_MAX_BUFS];
 	uint8_t *rx_buf;        /* NET_HDR_LEN + NET_FRAME_MAX */
 	size_t rx_pending;      /* bytes (header included) of a frame not yet delivered */
+	uint64_t rx_batch_bytes; /* frame bytes delivered in this net_rx_run, counted at its end */
 	struct net_stats st;
 	struct vu_stats *stats; /* device-wide NET_ST_* (not owned), or NULL */
 	struct ratelimit rl;

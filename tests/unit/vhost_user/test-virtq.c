@@ -441,6 +441,48 @@ Test(virtq, event_idx_avail_event_set_on_map)
 	cr_assert_eq(fake_get_avail_event(&r), 300);
 }
 
+/* Kicks off while draining: NO_NOTIFY set, cleared on resume, and a chain added in between is reported. */
+Test(virtq, notify_off_without_event_idx)
+{
+	cr_assert_not(vu_virtq_set_notify(&vq, false));
+	cr_assert_eq(r.used->flags & VIRTQ_USED_F_NO_NOTIFY, VIRTQ_USED_F_NO_NOTIFY);
+	push_one();
+	cr_assert_eq(r.used->flags & VIRTQ_USED_F_NO_NOTIFY, VIRTQ_USED_F_NO_NOTIFY, "pop leaves kicks off");
+	cr_assert_eq(vu_virtq_pop(&vq, e), -ENOENT);
+	fake_avail_add(&r, 0); /* the driver saw NO_NOTIFY and did not kick */
+	cr_assert(vu_virtq_set_notify(&vq, true), "the chain added while kicks were off is seen");
+	cr_assert_eq(r.used->flags & VIRTQ_USED_F_NO_NOTIFY, 0);
+	cr_assert_eq(vu_virtq_pop(&vq, e), 0);
+	cr_assert_not(vu_virtq_set_notify(&vq, true), "already on: nothing to report");
+	cr_assert_not(vu_virtq_set_notify(&vq, false));
+	cr_assert_not(vu_virtq_set_notify(&vq, true), "empty ring");
+}
+
+/* With EVENT_IDX, kicks off means avail_event stays behind until they are back on. */
+Test(virtq, notify_off_with_event_idx)
+{
+	vq.event_idx = true;
+	cr_assert_not(vu_virtq_set_notify(&vq, false));
+	push_one();
+	push_one();
+	cr_assert_eq(vu_virtq_pop(&vq, e), -ENOENT);
+	cr_assert_eq(fake_get_avail_event(&r), 0, "no avail_event while kicks are off");
+	cr_assert_eq(r.used->flags & VIRTQ_USED_F_NO_NOTIFY, 0, "EVENT_IDX does not use the flag");
+	cr_assert_not(vu_virtq_set_notify(&vq, true));
+	cr_assert_eq(fake_get_avail_event(&r), 2, "kick me when entry 2 is made available");
+	cr_assert_not(vu_virtq_set_notify(&vq, false));
+	fake_desc(&r, 0, BUF, 8, VIRTQ_DESC_F_WRITE, 0);
+	fake_avail_add(&r, 0);
+	cr_assert(vu_virtq_set_notify(&vq, true));
+}
+
+Test(virtq, map_turns_kicks_back_on)
+{
+	cr_assert_not(vu_virtq_set_notify(&vq, false));
+	cr_assert_eq(vu_virtq_map(&vq), 0); /* a restart after a stop mid-drain */
+	cr_assert_eq(r.used->flags & VIRTQ_USED_F_NO_NOTIFY, 0);
+}
+
 Test(virtq, unpop_returns_the_chain)
 {
 	fake_desc(&r, 5, BUF, 8, 0, 0);
