@@ -123,8 +123,32 @@ def inject():
             time.sleep(0.02)
 
 
+sandbox = {}
+
+
+def watch_daemon():
+    # cnh-net's own sandbox while it serves: a mount namespace of its own
+    # whose root is empty (the tap is open before; nothing is opened after).
+    while not stop.is_set() and "root" not in sandbox:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+                if not argv[0].endswith(b"cnh-net") or tap.encode() not in b" ".join(argv):
+                    continue
+                mnt = os.readlink("/proc/%s/ns/mnt" % pid)
+                root = sorted(os.listdir("/proc/%s/root/" % pid))
+                if mnt != os.readlink("/proc/self/ns/mnt"):  # sandbox applied (not still starting)
+                    sandbox.update(mnt=mnt, root=root)
+            except OSError:
+                pass
+        time.sleep(0.05)
+
+
 th = threading.Thread(target=capture, daemon=True)
 th.start()
+watcher = threading.Thread(target=watch_daemon, daemon=True)
+watcher.start()
 try:
     cmdline = t.guest_cmdline(["net"], 256, 1,
                               "cnh.net.peer=%s cnh.net.rx=%d cnh.net.pairs=%d" % (PEER, RX, a.pairs))
@@ -144,6 +168,8 @@ try:
     t.check(len(udp) >= 2, "host captured %d marked UDP frames from the guest" % len(udp))
     t.check(all(ok for _, ok in udp), "every captured UDP checksum is correct")
     t.check(any(b"CSUM" in p for p, _ in udp), "the checksum-offload frame arrived")
+    t.check(sandbox.get("root") in ([], ["proc"]),
+            "cnh-net ran in its own mount namespace with an empty root (%s)" % sandbox)
 finally:
     stop.set()
     injecting.set()

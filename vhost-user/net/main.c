@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 	 * capability is needed any more. No namespaces: SIOCGIFMTU and the
 	 * tap's link live in this network namespace.
 	 */
-	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ 0, 128 });
+	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ VU_SANDBOX_MNT, 128 });
 	if (r < 0) {
 		tap_close(&net.tap);
 		return 1;
