@@ -148,8 +148,8 @@ int main(int argc, char **argv)
 	net.p.mtu = r > 0 ? (unsigned int)r : 0;
 	/*
 	 * Before the workers start. The tap is open and never re-opened: no
-	 * capability is needed any more. No namespaces: SIOCGIFMTU and the
-	 * tap's link live in this network namespace.
+	 * capability and no file is needed any more, so an empty root. No
+	 * network namespace: SIOCGIFMTU and the tap's link live in this one.
 	 */
 	r = vu_main_sandbox(&a, &(struct vu_sandbox_policy){ VU_SANDBOX_MNT, 128 });
 	if (r < 0) {
