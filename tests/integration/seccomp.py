@@ -135,6 +135,7 @@ t.check(code == -signal.SIGSYS, "main: the default (true) kills (status %s)" % c
 code = run("main", "strict", [cnh, "--api-socket", api, "--seccomp", "strict"], api, 1.0)
 t.check(code == -signal.SIGSYS, "main: strict, a synonym of true, kills (status %s)" % code)
 expect("api", lambda m: [cnh, "--api-socket", api, "--seccomp", m], api, 1.0)
+expect("api-fork", lambda m: [cnh, "--api-socket", api, "--seccomp", m], api, 1.0)
 
 # vCPU threads need KVM and a guest.
 if os.access("/dev/kvm", os.R_OK | os.W_OK):
@@ -142,6 +143,7 @@ if os.access("/dev/kvm", os.R_OK | os.W_OK):
         return [cnh, "--kernel", guest, "--memory", "size=128M", "--serial", "null",
                 "--cmdline", t.guest_cmdline(["pci"], 128 << 20, 1), "--seccomp", m]
     expect("vcpu", vm, None, 4.0)
+    expect("vcpu-fork", vm, None, 4.0)
 else:
     print("skipped: vcpu role (no /dev/kvm)")
 
