@@ -2,6 +2,7 @@
 #include "common/seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -108,9 +109,10 @@ int seccomp_load_tables(const struct sc_table *tables, size_t ntables, enum sc_m
 				goto out;
 		}
 #if defined(__SANITIZE_ADDRESS__)
+	/* A table's own rule for the same call (an errno answer) stays: -EEXIST. */
 	for (size_t i = 0; i < ARRAY_SIZE(seccomp_sanitizer_rules); i++) {
 		ret = seccomp_add_rule(ctx, &seccomp_sanitizer_rules[i], err, errlen);
-		if (ret < 0)
+		if (ret < 0 && ret != -EEXIST)
 			goto out;
 	}
 #endif
@@ -147,4 +149,7 @@ void seccomp_selftest(const char *role)
 	/* A process the way fork() makes one (clone without CLONE_THREAD); a child that lives leaves. */
 	else if (!strcmp(want + n, "-fork") && syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0) == 0)
 		_exit(0);
+	/* For roles that may open nothing: an open that works ends the process with 97. */
+	else if (!strcmp(want + n, "-open") && syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY) >= 0)
+		_exit(97);
 }

@@ -88,7 +88,8 @@ int seccomp_load_table(const struct sc_rule *rules, size_t n, enum sc_mode mode,
  * Test hook: when the environment variable CNH_SECCOMP_SELFTEST equals
  * role, issue a syscall no table allows (syslog SIZE_BUFFER, harmless);
  * when it equals "<role>-fork", make a process as fork() does (clone
- * without CLONE_THREAD; a child that lives _exits at once). Called right
+ * without CLONE_THREAD; a child that lives _exits at once); "<role>-open"
+ * opens /proc/self/status and _exits with 97 if that worked. Called right
  * after a role's filter is loaded; the tests expect SIGSYS in enforce mode
  * and survival in log mode.
  */

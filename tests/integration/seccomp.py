@@ -136,6 +136,9 @@ code = run("main", "strict", [cnh, "--api-socket", api, "--seccomp", "strict"], 
 t.check(code == -signal.SIGSYS, "main: strict, a synonym of true, kills (status %s)" % code)
 expect("api", lambda m: [cnh, "--api-socket", api, "--seccomp", m], api, 1.0)
 expect("api-fork", lambda m: [cnh, "--api-socket", api, "--seccomp", m], api, 1.0)
+# The API and vCPU threads open nothing: open fails (EACCES) and the process lives on.
+code = run("api-open", "true", [cnh, "--api-socket", api], api, 1.0)
+t.check(code is None, "api-open: open refused with an errno, cnh lives (status %s)" % code)
 
 # vCPU threads need KVM and a guest.
 if os.access("/dev/kvm", os.R_OK | os.W_OK):
@@ -144,6 +147,8 @@ if os.access("/dev/kvm", os.R_OK | os.W_OK):
                 "--cmdline", t.guest_cmdline(["pci"], 128 << 20, 1), "--seccomp", m]
     expect("vcpu", vm, None, 4.0)
     expect("vcpu-fork", vm, None, 4.0)
+    code = run("vcpu-open", "true", vm("true"), None, 4.0)
+    t.check(code in (None, 0), "vcpu-open: open refused with an errno, cnh lives (status %s)" % code)
 else:
     print("skipped: vcpu role (no /dev/kvm)")
 
