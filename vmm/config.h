@@ -49,6 +49,7 @@ struct disk_config {
 #define CONFIG_NET_DEFAULT_QUEUE_SIZE 256
 #define CONFIG_NET_MAX_QUEUES 16
 #define CONFIG_NET_MAX_QUEUE_SIZE 4096
+#define CONFIG_NET_TAP_MAX_QUEUE_SIZE 1024 /* what cnh-net takes (NET_MAX_QUEUE_SIZE: a chain is one writev) */
 #define CONFIG_NET_TAP_MAX 15 /* IFNAMSIZ - 1 */
 #define CONFIG_MAX_FS 8
 #define CONFIG_FS_TAG_MAX 36

@@ -221,6 +221,9 @@ static int config_net_body(struct cdev *c, struct net_config *n, unsigned int id
 		return cdev_fail(c, "tap=NAME or vhost_user=true,socket=PATH is required%s", "");
 	if (!config_tap_ok(tap))
 		return cdev_fail(c, "tap must be an interface name of 1..15 characters, got '%s'", tap);
+	if (n->queue_size > CONFIG_NET_TAP_MAX_QUEUE_SIZE)
+		return cdev_fail(c, "queue_size of a tap= device is at most 1024 (cnh-net), got '%s'",
+				 opts_get(&c->o, "queue_size"));
 	strcpy(n->tap, tap);
 	return 0;
 }

@@ -562,7 +562,8 @@ static int vsock_mux_listen(struct vsock_mux *m, const char *path)
 	struct stat st;
 	int fd, r;
 
-	if (strlen(path) >= sizeof(sun.sun_path) || strlen(path) >= sizeof(m->uds_path) - 12)
+	/* Room for "_<port>" (at most 11 bytes) and the NUL after the name. */
+	if (strlen(path) >= sizeof(sun.sun_path) || strlen(path) > sizeof(m->uds_path) - 12)
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))

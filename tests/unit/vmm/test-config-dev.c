@@ -63,6 +63,7 @@ Test(config_dev, net)
 	bad("--net", "vhost_user=true,socket=/s,tap=t", "apply to tap=");
 	bad("--net", "tap=t,socket=/s", "needs vhost_user");
 	bad("--net", "tap=t,queue_size=100", "power of two");
+	bad("--net", "tap=t,queue_size=2048", "at most 1024");
 	bad("--net", "tap=t,bogus=1", "unknown parameter 'bogus'");
 }
 

@@ -416,3 +416,20 @@ Test(vsock_mux, transport_reset_event)
 	close(s);
 	close(l);
 }
+
+/* --uds-path may be 96 bytes: <path>_<port> still fits the 108-byte sun_path. */
+Test(vsock_mux, uds_path_of_96_bytes_fits_97_does_not)
+{
+	char path[128];
+	struct vsock_mux m2;
+	size_t n = (size_t)snprintf(path, sizeof(path), "%s/", dir);
+
+	memset(path + n, 'p', 96 - n);
+	path[96] = '\0';
+	cr_assert_eq(vsock_mux_init(&m2, loop, CID, path, MAXC, NUM), 0, "96 bytes refused");
+	vsock_mux_fini(&m2);
+	unlink(path);
+	path[96] = 'p';
+	path[97] = '\0';
+	cr_assert_eq(vsock_mux_init(&m2, loop, CID, path, MAXC, NUM), -ENAMETOOLONG);
+}
