@@ -47,7 +47,7 @@ static const struct {
 	{ "print-capabilities", NULL, "print the back-end capabilities as JSON and exit", VU_OPT_PRINT_CAPS },
 	{ "log-level", "LEVEL", "error, warn, info (default) or debug", VU_OPT_LOG_LEVEL },
 	{ "seccomp", "MODE", "true (default): a forbidden syscall kills the daemon; log; false", VU_OPT_SECCOMP },
-	{ "sandbox-level", "LEVEL", "basic (default): namespaces, no capabilities, rlimits (docs/security.md); none",
+	{ "sandbox-level", "LEVEL", "basic (default): this daemon's namespaces, capabilities and rlimits (docs/security.md); none",
 	  VU_OPT_SANDBOX },
 	{ "help", NULL, "show this help and exit", VU_OPT_HELP },
 	{ "version", NULL, "show the version and exit", VU_OPT_VERSION },
@@ -55,8 +55,9 @@ static const struct {
 
 static void vu_main_usage_line(FILE *f, const char *name, const char *arg, const char *help)
 {
-	fprintf(f, "  --%s%s%-*s %s\n", name, arg ? " " : "", (int)(26 - strlen(name)), arg ? arg : "",
-		help ? help : "");
+	/* "--name ARG" padded to one column whether or not there is an ARG. */
+	fprintf(f, "  --%s%s%-*s %s\n", name, arg ? " " : "", (int)(26 - strlen(name) + (arg ? 0 : 1)),
+		arg ? arg : "", help ? help : "");
 }
 
 static void vu_main_usage(const struct vu_main_info *info, FILE *f)

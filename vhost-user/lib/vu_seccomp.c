@@ -81,7 +81,7 @@ static const struct sc_rule vu_seccomp_control[] = {
 	SC_ALLOW(signalfd4),
 	SC_ALLOW(rt_sigaction),    /* ev_signal for SIGTERM/SIGINT */
 	SC_ALLOW(pipe2),
-	/* threads (workers started on a connection run their start-up under this filter), no processes */
+	/* threads (a worker started after this filter runs its start-up under it; blk and net start theirs before), no processes */
 	SC_THREADS_ONLY,
 	SC_ALLOW(set_robust_list),
 	SC_ALLOW(rseq),
