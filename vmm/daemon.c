@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -121,6 +122,26 @@ static void daemon_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		d->on_exit(d, w->rstatus, d->opaque);
 }
 
+/*
+ * Between fork and exec: one writev, no stdio or malloc. Without it a
+ * daemon that cannot run (a script's interpreter missing, a noexec mount)
+ * shows only as a handshake failure and exit status 127.
+ */
+static void daemon_exec_failed(const char *exe, int err)
+{
+	static const char head[] = "cnh[" DAEMON_TAG "]: error: cannot execute ";
+	const char *why = strerrordesc_np(err);
+	struct iovec v[] = {
+		{ (void *)head, sizeof(head) - 1 },
+		{ (void *)exe, strlen(exe) },
+		{ ": ", 2 },
+		{ (void *)(why ? why : "error"), strlen(why ? why : "error") },
+		{ "\n", 1 },
+	};
+
+	(void)!writev(STDERR_FILENO, v, ARRAY_SIZE(v));
+}
+
 void daemon_child_exec(int fd, int stats_fd, pid_t parent, pid_t via, const char *exe,
 		       char *const argv[])
 {
@@ -161,6 +182,7 @@ void daemon_child_exec(int fd, int stats_fd, pid_t parent, pid_t via, const char
 			close(i);
 	}
 	execv(exe, argv);
+	daemon_exec_failed(exe, errno);
 	_exit(127);
 }
 

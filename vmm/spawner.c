@@ -65,18 +65,22 @@ static void spawner_close_fds(int keep)
 	}
 }
 
-/* A cnh daemon's name: "cnh-" and more, no path, nothing odd. */
+/*
+ * The daemons cnh starts (vmm/vhost_user/devices.c), and nothing else: a
+ * pattern such as "cnh-*" would also admit cnh-remote, or cnh-bench-blk
+ * whose --spawn runs any command, wherever the lookup finds them.
+ */
+static const char *const spawner_daemons[] = {
+	"cnh-blk", "cnh-console", "cnh-fs", "cnh-net", "cnh-pmem", "cnh-rng", "cnh-vsock",
+};
+
 static bool spawner_name_ok(const char *prog)
 {
-	size_t len = strlen(prog);
-
-	if (len <= 4 || len >= 64 || strncmp(prog, "cnh-", 4) != 0)
-		return false;
-	for (const char *c = prog + 4; *c; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
-			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(spawner_daemons); i++) {
+		if (strcmp(prog, spawner_daemons[i]) == 0)
+			return true;
 	}
-	return true;
+	return false;
 }
 
 /* Double fork; returns the daemon's pid (reparented to cnh) or -errno. */
@@ -208,6 +212,7 @@ static __attribute__((noreturn)) void spawner_main(int sock, pid_t parent)
 int spawner_start(void)
 {
 	pid_t parent = getpid(), pid;
+	struct sigaction sa;
 	int sv[2], r;
 
 	if (spawner.pid > 0)
@@ -215,6 +220,14 @@ int spawner_start(void)
 	/* Orphaned descendants come to us: the daemons the spawner double-forks. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		return -errno;
+	/*
+	 * An ignored SIGCHLD (kept across exec from whoever started cnh) makes
+	 * the kernel reap children itself: cnh would never see a daemon's exit
+	 * (libev's signalfd mode keeps the disposition), nor the spawner its
+	 * intermediates. A handler (a loop made before us) stays.
+	 */
+	if (sigaction(SIGCHLD, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		signal(SIGCHLD, SIG_DFL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	pid = fork();

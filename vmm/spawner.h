@@ -10,10 +10,10 @@
  *
  * Trust: the spawner trusts only its parent (the other end of a
  * socketpair made before the fork; nobody else can hold it). It still
- * assumes that the parent may be compromised: it starts only cnh daemons,
- * by name ("cnh-" prefix, no '/'), resolved by itself with daemon_find(),
- * never a path it is given, and validates every request (sizes, string
- * count, exactly two fds). It exits when cnh closes the socket and has
+ * assumes that the parent may be compromised: it starts only cnh's seven
+ * daemons, by name ("cnh-blk"; no other cnh-* program, no path), resolved
+ * by itself with daemon_find(), and validates every request (sizes, string
+ * count, exactly two fds). The daemons' arguments are the parent's. It exits when cnh closes the socket and has
  * PR_SET_PDEATHSIG SIGKILL.
  *
  * Children: cnh is a child subreaper (PR_SET_CHILD_SUBREAPER); the
@@ -41,7 +41,8 @@
 #define SPAWNER_MAX_ARGS 128
 
 /*
- * Make cnh a child subreaper and fork the spawner. Call before any thread
+ * Make cnh a child subreaper (with SIGCHLD not ignored, so that the daemons
+ * it adopts are its to reap) and fork the spawner. Call before any thread
  * and any seccomp filter, once. From then on daemon_spawn() goes through
  * it (and never falls back to forking itself, even once the spawner is
  * gone: the main loop's filter would kill cnh). 0 or -errno.
