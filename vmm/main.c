@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cnh: the core VMM executable. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,22 @@
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
 
+/*
+ * Started with stdin, stdout or stderr closed, the next fds opened (the
+ * spawn helper's socket, /dev/kvm) would take those numbers, and log lines
+ * or a daemon's stdio would land in them: fill the gaps with /dev/null.
+ */
+static int main_stdio_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct api_server *server = NULL;
@@ -27,6 +45,8 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int code = 1, r;
 
+	if (main_stdio_open() < 0)
+		return 1;
 	trace_start();
 	log_set_ident("cnh");
 	if (config_parse(argc, argv, &cfg, &action, err, sizeof(err)) < 0) {

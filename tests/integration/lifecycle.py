@@ -127,4 +127,25 @@ t.check(p.returncode == 0, "pty: exit 0")
 r = t.run_cnh(cnh, ["--kernel", guest, "--memory", "size=64M", "--serial", "off",
                     "--cmdline", "cnh.tests=serial"], timeout=60)
 t.check(r.code == 0 and r.out == "", "serial off: exit 0 and silent stdout")
+
+# 7. Started with stdin and stdout closed: the spawn helper's socket and the
+# daemons must not land on fds 0/1 (cnh fills them with /dev/null first).
+serial = os.path.join(tmp, "closed-stdio.log")
+disk = os.path.join(tmp, "closed-stdio.img")
+with open(disk, "wb") as f:
+    f.truncate(1 << 20)
+args = [cnh, "--kernel", guest, "--memory", "size=64M", "--serial", "file=" + serial,
+        "--disk", "path=" + disk, "--cmdline", t.guest_cmdline(["pci", "blk"], 64 << 20, 1)]
+p = subprocess.Popen(["sh", "-c", 'exec "$@" <&- >&-', "sh"] + args, stderr=subprocess.PIPE)
+try:
+    _, err = p.communicate(timeout=120)
+except subprocess.TimeoutExpired:
+    p.kill()
+    _, err = p.communicate()
+out = open(serial, errors="replace").read() if os.path.exists(serial) else ""
+err = err.decode(errors="replace")
+t.check(p.returncode == 0 and "TEST blk PASS" in out,
+        "closed stdin/stdout: the spawned cnh-blk served the disk, exit %s" % p.returncode)
+t.check("cnh-blk[main]: info: listening" in err or "cnh-blk[main]: info: sandbox" in err,
+        "closed stdin/stdout: the daemon's log still reaches cnh's stderr (%s)" % err.strip()[-300:])
 t.finish()
