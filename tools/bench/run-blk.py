@@ -5,7 +5,7 @@ cnh-blk and qemu-storage-daemon driven by cnh-bench-blk, on the same file,
 same workloads, same durations, all with O_DIRECT. Writes the block section
 of docs/benchmarks.md and its plots (docs/bench-blk-*.png).
 
-Usage: tools/bench/run-blk.py [--quick] [--runtime S] [--dir DIR] ...
+Usage: tools/bench/run-blk.py [--quick] [--rounds N] [--workloads LIST] [--runtime S] ...
 It installs what it needs (fio, gnuplot-nox, qemu-system-common) with
 apt-get when missing, and builds cnh-bench-blk and cnh-blk with meson/ninja
 in build/ (or --build-dir).
@@ -140,6 +140,26 @@ def fmt(v, nd=1):
     return f"{v:.{nd}f}"
 
 
+def median_run(rs):
+    """The run with the median IOPS (the lower middle one for an even count),
+    with every run's IOPS attached; an error if every run failed."""
+    ok = sorted((r for r in rs if "iops" in r), key=lambda r: r["iops"])
+    if not ok:
+        return rs[-1]
+    m = dict(ok[(len(ok) - 1) // 2])
+    m["all_iops"] = [r["iops"] for r in ok]
+    m["failed_runs"] = len(rs) - len(ok)
+    return m
+
+
+def iops_range(r):
+    a = r.get("all_iops") or []
+    if len(a) < 2:
+        return "–"
+    s = f"{fmt(a[0], 0)}–{fmt(a[-1], 0)}"
+    return s + (f" ({r['failed_runs']} failed)" if r.get("failed_runs") else "")
+
+
 def ratio(a, b):
     if not a or not b or "iops" not in a or "iops" not in b or not b["iops"]:
         return "–"
@@ -204,6 +224,9 @@ def write_doc(path, results, info, args, argv, missing, pngs, qsd_cmd, blk_cmd, 
              "the numbers: the harness and the back-ends share its cores)")
     L.append(f"- Test file: {args.size >> 20} MiB in {info['test_dir']} on {info['fs']} "
              f"({info['device']}), fully written with random data before the runs")
+    L.append(f"- {args.rounds} round(s), interleaved: every workload on every back-end in turn, then the "
+             "next round; each row is the run with the median IOPS, *IOPS range* the lowest and "
+             "highest of the rounds")
     L.append(f"- Each run: {args.ramp} s ramp-up (not measured), then {args.runtime} s measured; "
              "one queue, queue size 256, O_DIRECT everywhere, EVENT_IDX negotiated where offered, "
              "completions by waiting on the call eventfd")
@@ -213,9 +236,9 @@ def write_doc(path, results, info, args, argv, missing, pngs, qsd_cmd, blk_cmd, 
     for m in missing:
         L.append(f"- **Missing:** {m}")
     L.append("")
-    L.append("| workload | back-end | IOPS | MB/s | p50 µs | p99 µs | p99.9 µs | back-end CPU µs/IO "
+    L.append("| workload | back-end | IOPS | IOPS range | MB/s | p50 µs | p99 µs | p99.9 µs | back-end CPU µs/IO "
              "| driver CPU µs/IO | vs fio | vs qsd |")
-    L.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    L.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for w in WORKLOADS:
         rs = results[w[0]]
         for b in BACKENDS:
@@ -224,9 +247,9 @@ def write_doc(path, results, info, args, argv, missing, pngs, qsd_cmd, blk_cmd, 
                 continue
             if "error" in r:
                 L.append(f"| {w[0]} | {BACKEND_TITLE[b]} | failed: {r['error'][:80]} "
-                         "| | | | | | | | |")
+                         "| | | | | | | | | |")
                 continue
-            L.append(f"| {w[0]} | {BACKEND_TITLE[b]} | {fmt(r['iops'], 0)} | {fmt(r['mbps'])} "
+            L.append(f"| {w[0]} | {BACKEND_TITLE[b]} | {fmt(r['iops'], 0)} | {iops_range(r)} | {fmt(r['mbps'])} "
                      f"| {fmt(r['p50'])} | {fmt(r['p99'])} | {fmt(r['p999'])} "
                      f"| {fmt(r['backend_cpu'], 2)} | {fmt(r['driver_cpu'], 2)} "
                      f"| {ratio(r, rs.get('fio')) if b != 'fio' else '1.00×'} "
@@ -250,6 +273,12 @@ def main():
                     help="meson build directory (env CNH_BENCH_BUILD, default build/)")
     ap.add_argument("--doc", default=bk.DOC)
     ap.add_argument("--backends", default=",".join(BACKENDS))
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs of every workload on every back-end, interleaved; the table shows the "
+                         "median-IOPS run and the range (default 3: this host's disk alternates "
+                         "between two speeds, so one run can be 1.5x off either way)")
+    ap.add_argument("--workloads", help="comma-separated subset of: "
+                    + ", ".join(w[0] for w in WORKLOADS) + " (default all)")
     ap.add_argument("--no-install", action="store_true", help="do not apt-get missing tools")
     ap.add_argument("--json-out", help="also write every result as JSON lines here")
     args = ap.parse_args()
@@ -259,6 +288,14 @@ def main():
     s = args.size.upper()
     args.size = int(s[:-1]) << units[s[-1]] if s[-1] in units else int(s)
     backends = [b for b in args.backends.split(",") if b]
+    workloads = WORKLOADS
+    if args.workloads:
+        want = [x.strip() for x in args.workloads.split(",") if x.strip()]
+        unknown = [x for x in want if x not in (w[0] for w in WORKLOADS)]
+        if unknown:
+            ap.error(f"unknown workload(s): {', '.join(unknown)}")
+        workloads = [w for w in WORKLOADS if w[0] in want]
+    args.rounds = max(1, args.rounds)
     argv = "tools/bench/run-blk.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     bk.ensure_packages({"fio": "fio", "gnuplot": "gnuplot-nox", "qemu-storage-daemon": "qemu-system-common"},
@@ -279,6 +316,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="cnh-bench-", dir=args.dir)
     path = os.path.join(tmp, "disk.img")
     results = {w[0]: {} for w in WORKLOADS}
+    runs = {w[0]: {b: [] for b in backends} for w in workloads}
     qsd = Qsd(path, tmp)
     blk_cmd = [blk, "--fd={fd}", "--path", path, "--direct", "--queue-size", "256"] if blk else None
     jl = open(args.json_out, "a") if args.json_out else None
@@ -288,23 +326,27 @@ def main():
         date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
         if "qsd" in backends:
             qsd.start()
-        # Interleaved (each workload on every back-end in turn) so that a
-        # change of load on the machine hits all three alike.
-        for w in WORKLOADS:
+        # Interleaved (each workload on every back-end in turn, then the
+        # next round) so that a change of load on the machine, or of the
+        # disk's speed, hits all three alike.
+        for rnd, w, b in ((rnd, w, b) for rnd in range(args.rounds) for w in workloads for b in backends):
+            if b == "fio":
+                r = fio_run(path, args.size, w, args.runtime, args.ramp)
+            elif b == "qsd":
+                r = bench_run(bench, (["--socket", qsd.sock], []), w, args.runtime, args.ramp, "qsd")
+            else:
+                r = bench_run(bench, (["--spawn"], ["--"] + blk_cmd), w, args.runtime, args.ramp,
+                              "cnh-blk")
+            r["round"] = rnd
+            runs[w[0]][b].append(r)
+            log(f"round {rnd + 1}/{args.rounds} {w[0]} {b}: "
+                + (r.get("error") or f"{r['iops']:.0f} IOPS p50 {r['p50']:.1f} us p99 {r['p99']:.1f} us"))
+            if jl:
+                jl.write(json.dumps({"date": date, "workload": w[0], "backend": b,
+                                     **{k: v for k, v in r.items() if k != 'cmd'}}) + "\n")
+        for w in workloads:
             for b in backends:
-                if b == "fio":
-                    r = fio_run(path, args.size, w, args.runtime, args.ramp)
-                elif b == "qsd":
-                    r = bench_run(bench, (["--socket", qsd.sock], []), w, args.runtime, args.ramp, "qsd")
-                else:
-                    r = bench_run(bench, (["--spawn"], ["--"] + blk_cmd), w, args.runtime, args.ramp,
-                                  "cnh-blk")
-                results[w[0]][b] = r
-                log(f"{w[0]} {b}: " + (r.get("error") or
-                                       f"{r['iops']:.0f} IOPS p50 {r['p50']:.1f} us p99 {r['p99']:.1f} us"))
-                if jl:
-                    jl.write(json.dumps({"date": date, "workload": w[0], "backend": b,
-                                         **{k: v for k, v in r.items() if k != 'cmd'}}) + "\n")
+                results[w[0]][b] = median_run(runs[w[0]][b])
         qsd.stop()
         docs = os.path.dirname(os.path.abspath(args.doc))
         pngs = plots(results, docs, tmp)
