@@ -3,6 +3,7 @@
 collect the `TEST <name> PASS|FAIL <detail>` lines it prints on the serial
 port. Each test script is one meson test; exit 77 means skipped."""
 
+import argparse
 import os
 import re
 import signal
@@ -12,6 +13,21 @@ import time
 
 SKIP = 77
 TEST_LINE = re.compile(r"^TEST (\S+) (PASS|FAIL)\s*(.*)$")
+
+
+def guest_args(add=None):
+    """Parse CNH IMAGE --guest-dir DIR (and the options add(parser) adds),
+    and put the test guest's source dir on sys.path so that its helpers
+    (blk_pattern) import. Returns the parsed arguments."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cnh")
+    ap.add_argument("image")
+    ap.add_argument("--guest-dir", required=True, help="tests/guest source dir (blk_pattern.py)")
+    if add:
+        add(ap)
+    a = ap.parse_args()
+    sys.path.insert(0, a.guest_dir)
+    return a
 
 
 def need_kvm():

@@ -9,7 +9,6 @@ the host file holds the pattern.
 usage: disk.py CNH GUEST_IMAGE [--queues N] [--backend cnh|qsd] [--readonly]
                [--reboot] [--hostile] [--direct]
 """
-import argparse
 import os
 import re
 import shutil
@@ -20,19 +19,17 @@ import time
 
 import cnhtest as t
 
-ap = argparse.ArgumentParser()
-ap.add_argument("cnh")
-ap.add_argument("image")
-ap.add_argument("--queues", type=int, default=1)
-ap.add_argument("--backend", default="cnh", choices=["cnh", "qsd"])
-ap.add_argument("--readonly", action="store_true")
-ap.add_argument("--reboot", action="store_true", help="blk, reboot, blk again")
-ap.add_argument("--hostile", action="store_true", help="also run blk-hostile")
-ap.add_argument("--direct", action="store_true")
-ap.add_argument("--guest-dir", required=True, help="tests/guest source dir (blk_pattern.py)")
-a = ap.parse_args()
 
-sys.path.insert(0, a.guest_dir)
+def options(ap):
+    ap.add_argument("--queues", type=int, default=1)
+    ap.add_argument("--backend", default="cnh", choices=["cnh", "qsd"])
+    ap.add_argument("--readonly", action="store_true")
+    ap.add_argument("--reboot", action="store_true", help="blk, reboot, blk again")
+    ap.add_argument("--hostile", action="store_true", help="also run blk-hostile")
+    ap.add_argument("--direct", action="store_true")
+
+
+a = t.guest_args(options)
 import blk_pattern  # noqa: E402
 
 t.need_kvm()

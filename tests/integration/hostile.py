@@ -10,24 +10,17 @@ be running when the guest halts, and cnh must not have logged a daemon exit.
 
 usage: hostile.py CNH GUEST_IMAGE --guest-dir tests/guest
 """
-import argparse
 import os
 import re
 import select
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
 import cnhtest as t
 
-ap = argparse.ArgumentParser()
-ap.add_argument("cnh")
-ap.add_argument("image")
-ap.add_argument("--guest-dir", required=True, help="tests/guest source dir (blk_pattern.py)")
-a = ap.parse_args()
-sys.path.insert(0, a.guest_dir)
+a = t.guest_args()
 import blk_pattern  # noqa: E402
 
 t.need_kvm()

@@ -21,7 +21,6 @@ namespaces for as long as they run, and each logs "sandbox: none".
 
 usage: sandbox.py CNH GUEST_IMAGE --guest-dir DIR
 """
-import argparse
 import os
 import subprocess
 import sys
@@ -30,13 +29,7 @@ import time
 
 import cnhtest as t
 
-ap = argparse.ArgumentParser()
-ap.add_argument("cnh")
-ap.add_argument("image")
-ap.add_argument("--guest-dir", required=True, help="tests/guest source dir (blk_pattern.py)")
-a = ap.parse_args()
-
-sys.path.insert(0, a.guest_dir)
+a = t.guest_args()
 import blk_pattern  # noqa: E402
 
 t.need_kvm()
